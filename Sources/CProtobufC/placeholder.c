@@ -1,0 +1,1 @@
+// generated protobuf-c code lands here (scripts/gen-protos.sh)

@@ -1,0 +1,1 @@
+// PixClient: see docs/ARCHITECTURE.md for this layer's role.

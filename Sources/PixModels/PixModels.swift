@@ -1,0 +1,1 @@
+// PixModels: see docs/ARCHITECTURE.md for this layer's role.

@@ -1,0 +1,1 @@
+// PixServer: see docs/ARCHITECTURE.md for this layer's role.

@@ -1,0 +1,1 @@
+// PixTensor: see docs/ARCHITECTURE.md for this layer's role.

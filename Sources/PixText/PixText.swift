@@ -1,0 +1,1 @@
+// PixText: see docs/ARCHITECTURE.md for this layer's role.

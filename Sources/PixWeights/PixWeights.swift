@@ -1,0 +1,1 @@
+// PixWeights: see docs/ARCHITECTURE.md for this layer's role.
