@@ -1,1 +1,1 @@
-// PixWire: see docs/ARCHITECTURE.md for this layer's role.
+import Foundation

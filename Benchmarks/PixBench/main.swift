@@ -1,0 +1,1 @@
+print("pixwizard-bench: benchmarks land with the engine")

@@ -1,0 +1,1 @@
+print("pixwizard: the CLI lands with the daemon")
