@@ -22,5 +22,9 @@ test:
 demo:
 	./scripts/demo.sh
 
+# pixwizard-mini evaluation (Swift engine when `pixwizard batch` is built, else the PyTorch reference).
+eval:
+	python3 Training/mini/evaluate.py --engine $${ENGINE:-auto} --n $${N:-12}
+
 clean:
 	rm -rf .build
