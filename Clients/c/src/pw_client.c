@@ -13,7 +13,7 @@
 
 #include "pixwizard_client.h"
 #include "pw_frame.h"
-#include "pixwizard.pb-c.h"
+#include "pixwizard/v1/pixwizard.pb-c.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,15 +34,15 @@
 #define MSG_NOSIGNAL 0
 #endif
 
-/* proto3 `optional` scalars: protoc-c >= 1.5 generates has_<field>; older generators see a plain
- * field (then 0.0 cannot be told from "unset", which the daemon treats as the model's default). */
-#ifdef PW_PROTO3_OPTIONAL_HAS
-#define PW_SET_OPTIONAL_FLOAT(msg, field, has, value) \
-  do { if (has) { (msg).has_##field = 1; (msg).field = (value); } } while (0)
-#else
-#define PW_SET_OPTIONAL_FLOAT(msg, field, has, value) \
-  do { if (has) (msg).field = (value); } while (0)
-#endif
+/* proto3 `optional` scalars: scripts/gen-protos.sh hands protoc-c 1.4.1 each one as its
+ * synthetic one-field oneof, so presence is the `_<field>_case` member. */
+#define PW_SET_OPTIONAL_FLOAT(msg, field, FIELD, has, value) \
+  do { \
+    if (has) { \
+      (msg)._##field##_case = PIXWIZARD__V1__GENERATE_REQUEST___##FIELD##_##FIELD; \
+      (msg).field = (value); \
+    } \
+  } while (0)
 
 #define PW_DEFAULT_MAX_FRAME (256ull * 1024 * 1024)
 #define PW_DEFAULT_CONNECT_TIMEOUT_MS 10000u
@@ -962,8 +962,8 @@ pw_call *pw_generate_start(pw_client *c, const pw_generate_params *p, const pw_g
   req.seed = p->seed;
   req.steps = p->steps;
   req.solver = (Pixwizard__V1__Solver)p->solver;
-  PW_SET_OPTIONAL_FLOAT(req, text_guidance, p->has_text_guidance, p->text_guidance);
-  PW_SET_OPTIONAL_FLOAT(req, image_guidance, p->has_image_guidance, p->image_guidance);
+  PW_SET_OPTIONAL_FLOAT(req, text_guidance, TEXT_GUIDANCE, p->has_text_guidance, p->text_guidance);
+  PW_SET_OPTIONAL_FLOAT(req, image_guidance, IMAGE_GUIDANCE, p->has_image_guidance, p->image_guidance);
   req.resolution = p->resolution;
   req.width = p->width;
   req.height = p->height;

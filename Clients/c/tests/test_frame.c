@@ -3,7 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "pw_frame.h"
 #include "pw_test.h"
-#include "pixwizard.pb-c.h"
+#include "pixwizard/v1/pixwizard.pb-c.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -6,7 +6,7 @@
 #include "pixwizard_client.h"
 #include "pw_frame.h"
 #include "pw_test.h"
-#include "pixwizard.pb-c.h"
+#include "pixwizard/v1/pixwizard.pb-c.h"
 
 #include <pthread.h>
 #include <signal.h>
