@@ -4,7 +4,7 @@
  *                    [--token T] [--model NAME] [--steps N] [--seed N] [--preview-size N]
  *
  * Writes the result PNG to OUT.png and, with --previews, every preview frame as DIR/step-NNN.png.
- * The socket defaults to $PIXWIZARD_SOCKET. Progress goes to stderr. Exit status 0 on success. */
+ * The socket defaults to the daemon's (pw_default_socket_path()). Progress goes to stderr. Exit status 0 on success. */
 #define _POSIX_C_SOURCE 200809L
 #include "pixwizard_client.h"
 
@@ -115,7 +115,8 @@ static void usage(void) {
 int main(int argc, char **argv) {
   const char *positional[3] = {NULL, NULL, NULL};
   int npos = 0;
-  const char *socket_path = getenv("PIXWIZARD_SOCKET");
+  char default_socket[256];
+  const char *socket_path = pw_default_socket_path(default_socket, sizeof default_socket);
   char host[256] = "";
   uint16_t port = 0;
   pw_generate_params p;
@@ -153,9 +154,8 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  if (npos != 3 || (!socket_path && port == 0)) {
+  if (npos != 3) {
     usage();
-    if (npos == 3) fprintf(stderr, "give --socket PATH, --tcp HOST:PORT or set PIXWIZARD_SOCKET\n");
     return 2;
   }
   uint8_t *png = NULL;

@@ -79,6 +79,10 @@ typedef struct pw_connect_options {
 } pw_connect_options;
 
 pw_client *pw_client_connect(const pw_connect_options *options, pw_status *status);
+
+/* The daemon's default socket: $PIXWIZARD_SOCKET, else $XDG_RUNTIME_DIR/pixwizard.sock when that
+ * directory exists, else /tmp/pixwizard-<uid>.sock. Writes at most n bytes; returns buf. */
+char *pw_default_socket_path(char *buf, size_t n);
 pw_client *pw_client_connect_unix(const char *path, pw_status *status);
 pw_client *pw_client_connect_tcp(const char *host, uint16_t port, const char *token, pw_status *status);
 

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -372,6 +373,17 @@ pw_client *pw_client_connect(const pw_connect_options *o, pw_status *st) {
   int one = 1;
   (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return new_client(fd, o, st);
+}
+
+char *pw_default_socket_path(char *buf, size_t n) {
+  if (!buf || n == 0) return buf;
+  const char *env = getenv("PIXWIZARD_SOCKET");
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  struct stat sb;
+  if (env && env[0]) snprintf(buf, n, "%s", env);
+  else if (xdg && xdg[0] && stat(xdg, &sb) == 0 && S_ISDIR(sb.st_mode)) snprintf(buf, n, "%s/pixwizard.sock", xdg);
+  else snprintf(buf, n, "/tmp/pixwizard-%u.sock", (unsigned)getuid());
+  return buf;
 }
 
 pw_client *pw_client_connect_unix(const char *path, pw_status *st) {

@@ -34,7 +34,7 @@ def default_socket_path() -> str:
     if env:
         return env
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime:
+    if runtime and os.path.isdir(runtime):
         return os.path.join(runtime, "pixwizard.sock")
     return f"/tmp/pixwizard-{os.getuid()}.sock"
 

@@ -125,6 +125,8 @@ class Client:
             self._fail(Status(StatusCode.INTERNAL, "protocol error: the daemon sent a frame that is not a ServerFrame"))
         except OSError as e:
             self._fail(Status(StatusCode.UNAVAILABLE, f"reading from the daemon failed: {e}"))
+        except Exception as e:  # anything else a hostile peer provokes ends the connection, typed
+            self._fail(Status(StatusCode.INTERNAL, f"protocol error: {e!r}"))
 
     def _dispatch(self, frame: pb.ServerFrame) -> None:
         is_status = frame.WhichOneof("body") == "status"
