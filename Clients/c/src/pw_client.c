@@ -451,7 +451,7 @@ static void dispatch_preview(pw_call *call, const Pixwizard__V1__Preview *p, uin
     return;
   }
   uint64_t need = (uint64_t)p->width * (uint64_t)p->height * 3u;
-  if (need > max_frame * 64u || need > (uint64_t)SIZE_MAX) {
+  if (need > max_frame || need > (uint64_t)SIZE_MAX) {
     fail_generate(call, "server sent a preview larger than the client accepts");
     return;
   }

@@ -328,7 +328,7 @@ class EditStream:
                 self._end(status_of(item))
             else:
                 try:
-                    ev = event_of(item, self._client.max_frame_bytes * 64)
+                    ev = event_of(item, self._client.max_frame_bytes)
                 except PixWizardError as e:
                     await self._client._send_cancel(call.id)
                     self._finish(Status(e.code, e.message))

@@ -319,7 +319,7 @@ class EditStream:
                 self._raise_or_stop(status_of(item))
             else:
                 try:
-                    ev = event_of(item, self._client.max_frame_bytes * 64)
+                    ev = event_of(item, self._client.max_frame_bytes)
                 except PixWizardError as e:
                     self._client._send_cancel(self._call.id)
                     self._finish(Status(e.code, e.message))
