@@ -60,8 +60,11 @@ Clients/c/build/pixwizard-c-edit "$image" "remove the noise" "$tmp/c-out.png" --
 python3 -c "import sys; from PIL import Image; im = Image.open(sys.argv[1]); n = len(sys.argv[2:]); print('pixwizard-c-edit:', im.size, n, 'previews'); assert n == 4" "$tmp/c-out.png" "$tmp"/c-prev/*.png
 # The README examples, as written, from a directory holding Examples/.
 mkdir -p "$tmp/readme/Examples" && cp "$image" "$tmp/readme/Examples/"
-cc -std=c99 -IClients/c/include Clients/c/examples/readme.c Clients/c/build/libpixwizard-client.a $(pkg-config --libs libprotobuf-c libzstd) -o "$tmp/readme/readme-c"
-(cd "$tmp/readme" && PIXWIZARD_SOCKET="$sock" $VALGRIND ./readme-c | tail -2 && rm out.png)
+# Installed with its pkg-config file, and built exactly as the README says.
+make -s -C Clients/c install PREFIX="$tmp/prefix" >/dev/null
+(cd "$tmp/readme" && cp "$ROOT/Clients/c/examples/readme.c" . &&
+  PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" cc readme.c $(PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --cflags --libs pixwizard-client) -o readme &&
+  PIXWIZARD_SOCKET="$sock" LD_LIBRARY_PATH="$tmp/prefix/lib" $VALGRIND ./readme | tail -2 && rm out.png)
 python3 - "$tmp/readme/readme.py" <<'PY'
 import re, sys
 s = open("README.md").read()
