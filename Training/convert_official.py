@@ -69,7 +69,8 @@ def check_keys(what: str, tensors: Mapping[str, torch.Tensor], expected: Shapes)
 # DiT (official layout, pixwizard-reference.md §2.8)
 
 
-def dit_config_from(sd: Mapping[str, torch.Tensor], model_args: object, latent_channels: int) -> dict:
+def dit_config_from(sd: Mapping[str, torch.Tensor], model_args: object, latent_channels: int,
+                    image_tokens: int) -> dict:
     if "x_embedder.weight" not in sd:
         raise ConversionError("dit: missing key x_embedder.weight")
     dim, patch_in = (int(s) for s in sd["x_embedder.weight"].shape)
@@ -90,47 +91,63 @@ def dit_config_from(sd: Mapping[str, torch.Tensor], model_args: object, latent_c
     if patch * patch * 2 * latent_channels != patch_in:
         raise ConversionError(f"dit: x_embedder input {patch_in} is not patch²·2·{latent_channels}")
     qk_norm = bool(getattr(model_args, "qk_norm", "layers.0.attention.q_norm.weight" in sd))
+    multiple_of = int(getattr(model_args, "multiple_of", 256) or 256)
+    mult = getattr(model_args, "ffn_dim_multiplier", None)
+    hidden = int(sd["layers.0.feed_forward.w1.weight"].shape[0])
+    if ffn_hidden_dim(dim, multiple_of, mult) != hidden:
+        raise ConversionError(f"dit: feed-forward width {hidden} does not follow dim {dim} with multiple_of "
+                              f"{multiple_of} and ffn_dim_multiplier {mult}")
+    # The `dit` object of config.json: exactly the keys of Training/reference/pixwizard_ref.py CONFIG_KEYS.
     return {
+        "patch_size": patch,
+        "in_channels": latent_channels,
         "dim": dim,
         "n_layers": n_layers,
         "n_heads": n_heads,
         "n_kv_heads": kv_dim // head_dim,
-        "patch_size": patch,
-        "in_channels": latent_channels,
+        "multiple_of": multiple_of,
+        "ffn_dim_multiplier": mult,
+        "norm_eps": 1e-5,
         "learn_sigma": int(sd["final_layer.linear.weight"].shape[0]) == patch * patch * 2 * latent_channels,
-        "ffn_hidden": int(sd["layers.0.feed_forward.w1.weight"].shape[0]),
-        "adaln_dim": int(sd["t_embedder.mlp.0.weight"].shape[0]),
-        "freq_dim": int(sd["t_embedder.mlp.0.weight"].shape[1]),
+        "qk_norm": qk_norm,
         "cap_feat_dim": int(sd["layers.0.attention.wk_y.weight"].shape[1]),
         "clip_text_dim": int(sd["task_embedder.1.weight"].shape[1]),
-        "clip_vision_dim": int(sd["global_semantic_embedder.1.weight"].shape[1]),
+        "image_feat_dim": int(sd["global_semantic_embedder.1.weight"].shape[1]),
+        "image_tokens": image_tokens,
         "sample_tokens": int(getattr(model_args, "sample_tokens", 256) or 256),
-        "qk_norm": qk_norm,
-        "norm_eps": 1e-5,
         "rope_theta": 10000.0,
-        "model": str(getattr(model_args, "model", "")),
+        "cfg_channels": 3,
     }
 
 
-def dit_expected(c: dict, n_clip_tokens: int) -> Shapes:
-    d, a, kv, nh = c["dim"], c["adaln_dim"], c["n_kv_heads"] * (c["dim"] // c["n_heads"]), c["n_heads"]
+def ffn_hidden_dim(dim: int, multiple_of: int, ffn_dim_multiplier: float | None) -> int:
+    """The official FeedForward width: int(2*4*dim/3), times the multiplier, rounded up to multiple_of."""
+    hidden = int(2 * (4 * dim) / 3)
+    if ffn_dim_multiplier is not None:
+        hidden = int(ffn_dim_multiplier * hidden)
+    return multiple_of * ((hidden + multiple_of - 1) // multiple_of)
+
+
+def dit_expected(c: dict) -> Shapes:
+    d, a, kv, nh = c["dim"], min(c["dim"], 1024), c["n_kv_heads"] * (c["dim"] // c["n_heads"]), c["n_heads"]
     pin = c["patch_size"] ** 2 * 2 * c["in_channels"]
     pout = c["patch_size"] ** 2 * (2 if c["learn_sigma"] else 1) * c["in_channels"]
     e: Shapes = {
         "x_embedder.weight": (d, pin), "x_embedder.bias": (d,),
-        "t_embedder.mlp.0.weight": (a, c["freq_dim"]), "t_embedder.mlp.0.bias": (a,),
+        "t_embedder.mlp.0.weight": (a, 256), "t_embedder.mlp.0.bias": (a,),
         "t_embedder.mlp.2.weight": (a, a), "t_embedder.mlp.2.bias": (a,),
         "task_embedder.0.weight": (c["clip_text_dim"],), "task_embedder.0.bias": (c["clip_text_dim"],),
         "task_embedder.1.weight": (a, c["clip_text_dim"]), "task_embedder.1.bias": (a,),
-        "global_semantic_embedder.0.weight": (c["clip_vision_dim"],),
-        "global_semantic_embedder.0.bias": (c["clip_vision_dim"],),
-        "global_semantic_embedder.1.weight": (a, c["clip_vision_dim"]),
+        "global_semantic_embedder.0.weight": (c["image_feat_dim"],),
+        "global_semantic_embedder.0.bias": (c["image_feat_dim"],),
+        "global_semantic_embedder.1.weight": (a, c["image_feat_dim"]),
         "global_semantic_embedder.1.bias": (a,),
         "final_layer.linear.weight": (pout, d), "final_layer.linear.bias": (pout,),
         "final_layer.adaLN_modulation.1.weight": (d, a), "final_layer.adaLN_modulation.1.bias": (d,),
         "pad_token": (d,),
     }
-    f, cap, cv = c["ffn_hidden"], c["cap_feat_dim"], c["clip_vision_dim"]
+    f = ffn_hidden_dim(d, c["multiple_of"], c["ffn_dim_multiplier"])
+    cap, cv = c["cap_feat_dim"], c["image_feat_dim"]
     for i in range(c["n_layers"]):
         p = f"layers.{i}."
         e.update({
@@ -481,13 +498,13 @@ def convert(ckpt: str, model_args: str, gemma: str, clip: str, vae: str, out: st
     tcfg, vscfg, tsd, vssd = convert_clip(clip)
     gcfg, gsd = convert_gemma(gemma)
     dsd, args = load_official(ckpt, model_args)
-    dcfg = dit_config_from(dsd, args, vcfg["latent_channels"])
     n_tok = (vscfg["image_size"] // vscfg["patch_size"]) ** 2
+    dcfg = dit_config_from(dsd, args, vcfg["latent_channels"], n_tok)
     dcfg["sample_tokens"] = min(dcfg["sample_tokens"], n_tok)
-    check_keys("dit", dsd, dit_expected(dcfg, n_tok))
+    check_keys("dit", dsd, dit_expected(dcfg))
     for what, got, want in (("cap_feat_dim", dcfg["cap_feat_dim"], gcfg["hidden_size"]),
                             ("clip_text_dim", dcfg["clip_text_dim"], tcfg["projection_dim"]),
-                            ("clip_vision_dim", dcfg["clip_vision_dim"], vscfg["hidden_size"])):
+                            ("image_feat_dim", dcfg["image_feat_dim"], vscfg["hidden_size"])):
         if got != want:
             raise ConversionError(f"dit: {what} {got} does not match the encoder ({want})")
     vae_mode = str(getattr(args, "vae", "sdxl"))
