@@ -200,13 +200,24 @@ int main(int argc, char **argv) {
     pw_server_info_free(info);
   }
   pw_model_list *models = NULL;
+  char model_name[128] = "";
   CHECK_EQ_INT(pw_list_models(c, &models, &st), PW_STATUS_OK);
   if (models) {
     CHECK(models->n_models >= 1);
     for (size_t i = 0; i < models->n_models; i++)
       printf("model: %s (%s)%s\n", models->models[i].name, models->models[i].family, models->models[i].is_default ? " default" : "");
+    if (models->n_models) snprintf(model_name, sizeof model_name, "%s", models->models[0].name);
     pw_model_list_free(models);
   }
+  /* Load, unload and load again. */
+  pw_model_info *mi = NULL;
+  CHECK_EQ_INT(pw_load_model(c, model_name, &mi, &st), PW_STATUS_OK);
+  if (mi) {
+    CHECK(strcmp(mi->name, model_name) == 0 && mi->loaded);
+    pw_model_info_free(mi);
+  }
+  CHECK_EQ_INT(pw_unload_model(c, model_name, &st), PW_STATUS_OK);
+  CHECK_EQ_INT(pw_load_model(c, model_name, NULL, &st), PW_STATUS_OK);
 
   pw_generate_params p;
   memset(&p, 0, sizeof p);

@@ -89,6 +89,15 @@ def test_health_info_models() -> None:
         assert t.health() is True
 
 
+def test_load_unload() -> None:
+    with Client(unix_path=SOCKET, timeout=60) as c:
+        name = c.models()[0].name
+        m = c.load(name)
+        assert m.name == name and m.loaded
+        c.unload(name)
+        assert c.load(name).loaded
+
+
 def test_edit_with_previews_every_step() -> None:
     with Client(unix_path=SOCKET, timeout=30) as c:
         events = list(c.edit(IMAGE, "remove the noise", seed=42, steps=STEPS, preview_every=1, preview_max_size=32, timeout=300))
