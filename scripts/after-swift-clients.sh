@@ -32,7 +32,7 @@ golden_py=""; [ -f docs/PROTOCOL.md ] && golden_py=tests/test_golden.py   # inte
 (cd Clients/python && mypy pixwizard tests && python3 -m pytest -q -p no:cacheprovider tests/test_framing.py tests/test_hostile.py $golden_py)
 
 echo "-- clients: against the real daemon"
-BIN="$(swift build -c release $SWIFT_CPU_FLAGS --show-bin-path)/pixwizard"
+BIN="${PIXWIZARD_BIN:-$(swift build -c release $SWIFT_CPU_FLAGS --show-bin-path)/pixwizard}"
 # Interim, until the daemon (issue 3) lands on main: the placeholder binary has no `serve`.
 if ! "$BIN" serve --help 2>&1 | grep -q -- "--socket"; then
   echo "-- clients: NOT RUN: the daemon suites ($BIN has no 'serve' yet)"
