@@ -28,12 +28,13 @@ echo "-- clients: C library, example, pkg-config, header as C and C++; unit suit
 make -s -C Clients/c all tests >/dev/null
 make -s -C Clients/c test-unit
 echo "-- clients: Python mypy --strict + codec/hostile tests"
-(cd Clients/python && mypy pixwizard tests && python3 -m pytest -q -p no:cacheprovider tests/test_framing.py tests/test_hostile.py)
+golden_py=""; [ -f docs/PROTOCOL.md ] && golden_py=tests/test_golden.py   # interim: the doc lands with the daemon
+(cd Clients/python && mypy pixwizard tests && python3 -m pytest -q -p no:cacheprovider tests/test_framing.py tests/test_hostile.py $golden_py)
 
 echo "-- clients: against the real daemon"
 BIN="$(swift build -c release $SWIFT_CPU_FLAGS --show-bin-path)/pixwizard"
 # Interim, until the daemon (issue 3) lands on main: the placeholder binary has no `serve`.
-if ! "$BIN" serve --help >/dev/null 2>&1; then
+if ! "$BIN" serve --help 2>&1 | grep -q -- "--socket"; then
   echo "-- clients: NOT RUN: the daemon suites ($BIN has no 'serve' yet)"
   exit 0
 fi
@@ -47,7 +48,7 @@ trap cleanup EXIT
 python3 Training/fixtures/make_test_model.py --out "$tmp/models/test-random" >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 sock="$tmp/pw.sock"
-"$BIN" serve --socket "$sock" --tcp-port "$port" --models "$tmp/models" --default-model test-random >"$tmp/serve.log" 2>&1 &
+"$BIN" serve --socket "$sock" --port "$port" --models "$tmp/models" --default-model test-random >"$tmp/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 300); do
   if [ -S "$sock" ] && PYTHONPATH=Clients/python python3 -m pixwizard --socket "$sock" --timeout 5 health >/dev/null 2>&1; then break; fi
