@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "PixTextTests", dependencies: ["PixText"]),
         .testTarget(name: "PixModelsTests", dependencies: ["PixModels", "PixWeights", "PixTensor", "PixText"]),
         .testTarget(name: "PixImageTests", dependencies: ["PixImage"]),
-        .testTarget(name: "PixPipelineTests", dependencies: ["PixPipeline", "PixModels", "PixImage", "PixTensor"]),
+        .testTarget(name: "PixPipelineTests", dependencies: ["PixPipeline", "PixModels", "PixImage", "PixTensor", "PixWeights", "PixText"]),
         .testTarget(name: "PixWireTests", dependencies: ["PixWire"]),
         .testTarget(name: "PixServerTests", dependencies: ["PixServer", "PixClient", "PixWire", "PixImage", "PixPipeline"]),
     ],
