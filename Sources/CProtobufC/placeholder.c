@@ -1,1 +1,0 @@
-// generated protobuf-c code lands here (scripts/gen-protos.sh)
