@@ -22,5 +22,13 @@ test:
 demo:
 	./scripts/demo.sh
 
+# Swift DiT forward vs the PyTorch reference, alternating in one run (docs/BENCHMARKS.md).
+# DIT_CONFIGS=a,b,c (c = the full 2B config: ~17 GB of RAM, minutes); THREADS = BLAS/torch threads.
+DIT_CONFIGS ?= a,b,c
+THREADS ?= 1
+bench-dit:
+	swift build $(SWIFT_RELEASE) --product pixwizard-bench
+	python3 Benchmarks/dit_bench.py --bin "$(BIN)/pixwizard-bench" --configs $(DIT_CONFIGS) --threads $(THREADS)
+
 clean:
 	rm -rf .build

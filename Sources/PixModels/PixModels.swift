@@ -1,1 +1,0 @@
-// PixModels: see docs/ARCHITECTURE.md for this layer's role.

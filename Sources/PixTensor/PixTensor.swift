@@ -1,1 +1,0 @@
-// PixTensor: see docs/ARCHITECTURE.md for this layer's role.

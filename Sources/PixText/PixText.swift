@@ -1,1 +1,0 @@
-// PixText: see docs/ARCHITECTURE.md for this layer's role.

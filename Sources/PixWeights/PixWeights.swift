@@ -1,1 +1,0 @@
-// PixWeights: see docs/ARCHITECTURE.md for this layer's role.
