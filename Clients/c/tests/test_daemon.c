@@ -170,12 +170,13 @@ static void check_full_stream(const char *what, const rec *r, uint32_t steps) {
 }
 
 int main(int argc, char **argv) {
-  const char *unix_path = NULL, *tcp = NULL, *image = NULL;
+  const char *unix_path = NULL, *tcp = NULL, *image = NULL, *token_tcp = NULL;
   uint32_t steps = 4;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--unix") == 0) unix_path = argv[i + 1];
     else if (strcmp(argv[i], "--tcp") == 0) tcp = argv[i + 1];
     else if (strcmp(argv[i], "--image") == 0) image = argv[i + 1];
+    else if (strcmp(argv[i], "--token-tcp") == 0) token_tcp = argv[i + 1];
     else if (strcmp(argv[i], "--steps") == 0) steps = (uint32_t)strtoul(argv[i + 1], NULL, 10);
   }
   if (!unix_path || !tcp || !image) {
@@ -339,6 +340,37 @@ int main(int argc, char **argv) {
       CHECK_EQ_INT(pw_generate(t, &p, &cb, &st), PW_STATUS_OK);
       check_full_stream("generate (tcp)", &r, steps);
       pw_client_close(t);
+    }
+  }
+  /* A daemon started with --token s3cret: Health is exempt, everything else needs the token. */
+  if (token_tcp) {
+    char host[128];
+    const char *colon = strrchr(token_tcp, ':');
+    if (colon && (size_t)(colon - token_tcp) < sizeof host) {
+      memcpy(host, token_tcp, (size_t)(colon - token_tcp));
+      host[colon - token_tcp] = '\0';
+      uint16_t port = (uint16_t)atoi(colon + 1);
+      pw_client *t = pw_client_connect_tcp(host, port, NULL, &st);
+      CHECK(t != NULL);
+      pw_server_info *si = NULL;
+      if (t) {
+        CHECK_EQ_INT(pw_health(t, &serving, &st), PW_STATUS_OK);
+        CHECK_EQ_INT(pw_server_info_get(t, &si, &st), PW_STATUS_UNAUTHENTICATED);
+        printf("no token: %s \"%s\"\n", pw_status_code_name(st.code), st.message);
+        pw_client_close(t);
+      }
+      t = pw_client_connect_tcp(host, port, "wrong", &st);
+      if (t) {
+        CHECK_EQ_INT(pw_server_info_get(t, &si, &st), PW_STATUS_UNAUTHENTICATED);
+        pw_client_close(t);
+      }
+      t = pw_client_connect_tcp(host, port, "s3cret", &st);
+      CHECK(t != NULL);
+      if (t) {
+        CHECK_EQ_INT(pw_server_info_get(t, &si, &st), PW_STATUS_OK);
+        pw_server_info_free(si);
+        pw_client_close(t);
+      }
     }
   }
   free(png);

@@ -37,6 +37,7 @@ SOCKET = os.environ.get("PIXWIZARD_TEST_SOCKET", "")
 TCP = os.environ.get("PIXWIZARD_TEST_TCP", "")
 IMAGE = os.environ.get("PIXWIZARD_TEST_IMAGE", "")
 STEPS = int(os.environ.get("PIXWIZARD_TEST_STEPS", "4"))
+TOKEN_TCP = os.environ.get("PIXWIZARD_TEST_TOKEN_TCP", "")  # a daemon started with --token s3cret
 
 if not (SOCKET and TCP and IMAGE):
     if os.environ.get("PIXWIZARD_REQUIRE_DAEMON") == "1":
@@ -206,3 +207,21 @@ def test_command_line(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     assert Image.open(io.BytesIO(out.read_bytes())).size[0] > 0
     assert sorted(f.name for f in prev.iterdir()) == [f"step-{i:03d}.png" for i in range(1, STEPS + 1)]
+
+
+@pytest.mark.skipif(not TOKEN_TCP, reason="no daemon with a token")
+def test_token() -> None:
+    host, _, port = TOKEN_TCP.rpartition(":")
+    with Client(host=host, port=int(port), timeout=30) as c:
+        assert c.health() is True  # exempt
+        with pytest.raises(PixWizardError) as e:
+            c.info()
+        assert e.value.code == StatusCode.UNAUTHENTICATED
+    with Client(host=host, port=int(port), token="s3cret", timeout=30) as c:
+        assert c.info().protocol_version == 1
+
+    async def aio() -> None:
+        async with pixwizard.aio.Client(host=host, port=int(port), token="s3cret", timeout=30) as a:
+            assert len(await a.models()) >= 1
+
+    asyncio.run(aio())
