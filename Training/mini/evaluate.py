@@ -443,6 +443,13 @@ def main(argv=None):
         contact_sheet(os.path.join(a.out, f"{task}.png"), jobs, res[(task, "heldout")])
     with open(os.path.join(a.out, "summary.json"), "w") as f:
         json.dump({"engine": engine_name, "n": a.n, "seed": a.seed, "model_seconds": t_model, "rows": summary}, f, indent=1)
+    with open(os.path.join(a.out, "table.md"), "w") as f:
+        f.write("| task | metric | model (held-out wording) | trivial | anchor | anchor method | seen wording | extra |\n")
+        f.write("|---|---|---|---|---|---|---|---|\n")
+        for r in summary:
+            ex = ", ".join(f"{k} {fmt(r[k])}" for k in ("success", "absrel") if k in r)
+            f.write(f"| {r['task']} | {r['metric']} | {fmt(r['model'])} | {fmt(r['trivial'])} | {fmt(r['anchor'])} | "
+                    f"{r['anchor_name'] or '-'} | {fmt(r['seen_wording'])} | {ex} |\n")
     print(f"evaluate: {len(images)} images in {t_model:.0f}s ({engine_name}), total {time.time() - t0:.0f}s; "
           f"contact sheets in {a.out}", flush=True)
 
