@@ -28,12 +28,11 @@ echo "-- clients: C library, example, pkg-config, header as C and C++; unit suit
 make -s -C Clients/c all tests >/dev/null
 make -s -C Clients/c test-unit
 echo "-- clients: Python mypy --strict + codec/hostile tests"
-golden_py=""; [ -f docs/PROTOCOL.md ] && golden_py=tests/test_golden.py   # interim: the doc lands with the daemon
-(cd Clients/python && mypy pixwizard tests && python3 -m pytest -q -p no:cacheprovider tests/test_framing.py tests/test_hostile.py $golden_py)
+(cd Clients/python && mypy pixwizard tests && python3 -m pytest -q -p no:cacheprovider tests/test_framing.py tests/test_hostile.py tests/test_golden.py)
 
 echo "-- clients: against the real daemon"
 BIN="${PIXWIZARD_BIN:-$(swift build -c release $SWIFT_CPU_FLAGS --show-bin-path)/pixwizard}"
-# Interim, until the daemon (issue 3) lands on main: the placeholder binary has no `serve`.
+# Interim, until `pixwizard serve` (issue 3) is on main.
 if ! "$BIN" serve --help 2>&1 | grep -q -- "--socket"; then
   echo "-- clients: NOT RUN: the daemon suites ($BIN has no 'serve' yet)"
   exit 0
