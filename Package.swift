@@ -28,7 +28,8 @@ let package = Package(
         .target(name: "CPUGuard", path: "Sources/CPUGuard"),
 
         // Engine.
-        .target(name: "PixTensor", dependencies: ["CBLAS"]),
+        .target(name: "CPixKernels", path: "Sources/CPixKernels"),
+        .target(name: "PixTensor", dependencies: ["CBLAS", "CPixKernels"]),
         .target(name: "PixWeights", dependencies: ["PixTensor"]),
         .target(name: "PixText"),
         .target(name: "PixModels", dependencies: ["PixTensor", "PixWeights", "PixText"]),
@@ -53,8 +54,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "CAllocCounter", path: "Benchmarks/CAllocCounter"),
         .executableTarget(name: "PixBench", dependencies: [
-            "CPUGuard", "PixTensor", "PixWeights", "PixModels", "PixPipeline", "PixImage", "PixServer", "PixClient",
+            "CPUGuard", "CAllocCounter", "PixTensor", "PixWeights", "PixModels", "PixPipeline", "PixImage", "PixServer", "PixClient",
         ], path: "Benchmarks/PixBench"),
 
         // Tests (numeric tests run in release: see the Makefile).
@@ -63,7 +65,7 @@ let package = Package(
         .testTarget(name: "PixTextTests", dependencies: ["PixText"]),
         .testTarget(name: "PixModelsTests", dependencies: ["PixModels", "PixWeights", "PixTensor", "PixText"]),
         .testTarget(name: "PixImageTests", dependencies: ["PixImage"]),
-        .testTarget(name: "PixPipelineTests", dependencies: ["PixPipeline", "PixModels", "PixImage", "PixTensor"]),
+        .testTarget(name: "PixPipelineTests", dependencies: ["PixPipeline", "PixModels", "PixImage", "PixTensor", "PixWeights", "PixText"]),
         .testTarget(name: "PixWireTests", dependencies: ["PixWire"]),
         .testTarget(name: "PixServerTests", dependencies: ["PixServer", "PixClient", "PixWire", "PixImage", "PixPipeline"]),
     ],

@@ -26,8 +26,8 @@ public final class MiniLMEncoder: Sendable {
         do { tokenizer = try WordPieceTokenizer(directory: directory) } catch {
             throw .io("\(error)")
         }
-        guard tokenizer.vocabSize <= config.vocabSize else {
-            throw .invalidConfig("vocab.txt has \(tokenizer.vocabSize) tokens, the model \(config.vocabSize)")
+        guard Int(tokenizer.maxId) < config.vocabSize else {
+            throw .invalidConfig("vocab.txt has ids up to \(tokenizer.maxId), the model only \(config.vocabSize) embeddings")
         }
         self.init(config: config, weights: weights, tokenizer: tokenizer)
     }

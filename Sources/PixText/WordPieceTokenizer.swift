@@ -11,6 +11,8 @@ public struct WordPieceTokenizer: Sendable {
     public let padId: Int32
     public let maxInputCharsPerWord: Int
     public var vocabSize: Int { vocab.count }
+    /// The largest id in the vocab (ids are line numbers).
+    public let maxId: Int32
     private let vocab: [[UInt8]: Int32]
     private let added: AddedTokens
     private static let prefix: [UInt8] = Array("##".utf8)
@@ -35,6 +37,7 @@ public struct WordPieceTokenizer: Sendable {
             return v
         }
         self.vocab = vocab
+        self.maxId = vocab.values.max() ?? -1
         self.unkId = try id("[UNK]")
         self.clsId = try id("[CLS]")
         self.sepId = try id("[SEP]")
