@@ -144,10 +144,13 @@ def test_cancel() -> None:
     with Client(unix_path=SOCKET, timeout=30) as c:
         stream = c.edit(IMAGE, "remove the noise", steps=STEPS * 4, timeout=300)
         seen = []
-        for ev in stream:
-            seen.append(ev)
-            if isinstance(ev, Progress) and ev.stage == Stage.DENOISE:
-                stream.cancel()
+        found: list[bool] = []
+        with pytest.raises(PixWizardError) as e:
+            for ev in stream:
+                seen.append(ev)
+                if isinstance(ev, Progress) and ev.stage == Stage.DENOISE and not found:
+                    found.append(stream.cancel())
+        assert e.value.code == StatusCode.CANCELLED and found == [True]
         assert stream.status is not None and stream.status.code == StatusCode.CANCELLED
         assert not any(isinstance(e, Result) for e in seen)
         steps_done = [e.step for e in seen if isinstance(e, Progress) and e.stage == Stage.DENOISE]
@@ -188,9 +191,11 @@ def test_aio_same_api() -> None:
             assert isinstance(ra, list)
             check_full_stream(ra, STEPS, 32)
             s = c.edit(IMAGE, "remove the noise", steps=STEPS * 4, timeout=300)
-            async for ev in s:
-                if isinstance(ev, Progress) and ev.stage == Stage.DENOISE:
-                    await s.cancel()
+            with pytest.raises(PixWizardError) as e:
+                async for ev in s:
+                    if isinstance(ev, Progress) and ev.stage == Stage.DENOISE and ev.step == 1:
+                        assert await s.cancel() is True
+            assert e.value.code == StatusCode.CANCELLED
             assert s.status is not None and s.status.code == StatusCode.CANCELLED and s.result is None
 
     asyncio.run(main())
