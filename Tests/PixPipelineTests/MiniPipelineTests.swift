@@ -72,6 +72,28 @@ import PixWeights
         }
     }
 
+    /// s_txt = s_img = 1 runs the conditioned branch alone; it must equal the full three-branch formula.
+    @Test func unguidedRunsOneBranch() throws {
+        let m = try MiniPipeline(directory: Self.modelDir)
+        let S = m.config.resolution
+        let cond = PixelTensor.fromRGB(RGBImage(width: S, height: S, fill: (90, 160, 30)))
+        let p = TextEncoding(m.text.encode("remove the rain", maxTokens: 32)), e = TextEncoding(m.text.encode("", maxTokens: 32))
+        let feats = try #require(m.imageEncoder).encode(cond)
+        let inputs = GuidanceInputs(conditionLatent: cond,
+                                    prompt: (features: p.tokens, mask: [Bool](repeating: true, count: p.tokens.shape[0]), task: p.pooled),
+                                    emptyPrompt: (features: e.tokens, mask: [Bool](repeating: true, count: e.tokens.shape[0]), task: e.pooled),
+                                    imageFeatures: feats)
+        let noise = FlowSampler.noise(seed: 3, channels: 3, height: S, width: S)
+        let one = ClassifierFreeGuidance(textScale: 1, imageScale: 1)
+        let three = ClassifierFreeGuidance(textScale: 1, imageScale: 1, shortcut: false)
+        #expect(one.branches == 1 && three.branches == 3)
+        let a = try m.sampler.sample(noise: noise, inputs: inputs, options: SamplerOptions(steps: 3, guidance: one))
+        let b = try m.sampler.sample(noise: noise, inputs: inputs, options: SamplerOptions(steps: 3, guidance: three))
+        let err = a.normalisedError(reference: b)
+        print("cfg one-branch vs three-branch (s_txt = s_img = 1): normalised error \(err)")
+        #expect(err <= 1e-5)
+    }
+
     @Test func loaderDispatchesOnFamily() throws {
         let m = try ModelLoader.load(directory: Self.modelDir)
         #expect(m.info.family == "test-random")
