@@ -22,6 +22,18 @@ test:
 demo:
 	./scripts/demo.sh
 
+# pixwizard-mini evaluation (Swift engine when `pixwizard batch` is built, else the PyTorch reference).
+eval:
+	python3 Training/mini/evaluate.py --engine $${ENGINE:-auto} --n $${N:-12}
+
+# Swift DiT forward vs the PyTorch reference, alternating in one run (docs/BENCHMARKS.md).
+# DIT_CONFIGS=a,b,c (c = the full 2B config: ~17 GB of RAM, minutes); THREADS = BLAS/torch threads.
+DIT_CONFIGS ?= a,b,c
+THREADS ?= 1
+bench-dit:
+	swift build $(SWIFT_RELEASE) --product pixwizard-bench
+	python3 Benchmarks/dit_bench.py --bin "$(BIN)/pixwizard-bench" --configs $(DIT_CONFIGS) --threads $(THREADS)
+
 clean:
 	rm -rf .build
 

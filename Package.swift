@@ -29,7 +29,8 @@ let package = Package(
         .target(name: "CPUGuard", path: "Sources/CPUGuard"),
 
         // Engine.
-        .target(name: "PixTensor", dependencies: ["CBLAS"]),
+        .target(name: "CPixKernels", path: "Sources/CPixKernels"),
+        .target(name: "PixTensor", dependencies: ["CBLAS", "CPixKernels"]),
         .target(name: "PixWeights", dependencies: ["PixTensor"]),
         .target(name: "PixText"),
         .target(name: "PixModels", dependencies: ["PixTensor", "PixWeights", "PixText"]),
@@ -54,8 +55,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "CAllocCounter", path: "Benchmarks/CAllocCounter"),
         .executableTarget(name: "PixBench", dependencies: [
-            "CPUGuard", "PixTensor", "PixWeights", "PixModels", "PixPipeline", "PixImage", "PixServer", "PixClient",
+            "CPUGuard", "CAllocCounter", "PixTensor", "PixWeights", "PixModels", "PixPipeline", "PixImage", "PixServer", "PixClient",
         ], path: "Benchmarks/PixBench"),
         .executableTarget(name: "PixBenchFull", dependencies: ["PixTensor", "PixPipeline", "PixImage"],
                           path: "Benchmarks/PixBenchFull"),

@@ -32,7 +32,7 @@ golden_py=""; [ -f docs/PROTOCOL.md ] && golden_py=tests/test_golden.py   # inte
 (cd Clients/python && mypy pixwizard tests && python3 -m pytest -q -p no:cacheprovider tests/test_framing.py tests/test_hostile.py $golden_py)
 
 echo "-- clients: against the real daemon"
-BIN="$(swift build -c release $SWIFT_CPU_FLAGS --show-bin-path)/pixwizard"
+BIN="${PIXWIZARD_BIN:-$(swift build -c release $SWIFT_CPU_FLAGS --show-bin-path)/pixwizard}"
 # Interim, until the daemon (issue 3) lands on main: the placeholder binary has no `serve`.
 if ! "$BIN" serve --help 2>&1 | grep -q -- "--socket"; then
   echo "-- clients: NOT RUN: the daemon suites ($BIN has no 'serve' yet)"
@@ -40,8 +40,10 @@ if ! "$BIN" serve --help 2>&1 | grep -q -- "--socket"; then
 fi
 tmp=$(mktemp -d /tmp/pw-clients.XXXXXX)
 pid=""
+pid2=""
 cleanup() {
   if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  if [ -n "$pid2" ]; then kill -TERM "$pid2" 2>/dev/null || true; wait "$pid2" 2>/dev/null || true; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -50,13 +52,21 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 sock="$tmp/pw.sock"
 "$BIN" serve --socket "$sock" --port "$port" --models "$tmp/models" --default-model test-random >"$tmp/serve.log" 2>&1 &
 pid=$!
+port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$BIN" serve --no-unix --port "$port2" --token s3cret --no-preload --models "$tmp/models" --default-model test-random >"$tmp/serve2.log" 2>&1 &
+pid2=$!
 for _ in $(seq 1 300); do
   if [ -S "$sock" ] && PYTHONPATH=Clients/python python3 -m pixwizard --socket "$sock" --timeout 5 health >/dev/null 2>&1; then break; fi
   kill -0 "$pid" 2>/dev/null || { cat "$tmp/serve.log"; echo "the daemon exited" >&2; exit 1; }
   sleep 0.2
 done
+for _ in $(seq 1 300); do
+  python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$port2" 2>/dev/null && break
+  kill -0 "$pid2" 2>/dev/null || { cat "$tmp/serve2.log"; echo "the daemon with a token exited" >&2; exit 1; }
+  sleep 0.2
+done
 image="$ROOT/Examples/noisy-rocket.png"
-$VALGRIND Clients/c/build/test_daemon --unix "$sock" --tcp "127.0.0.1:$port" --image "$image" --steps 4
+$VALGRIND Clients/c/build/test_daemon --unix "$sock" --tcp "127.0.0.1:$port" --image "$image" --steps 4 --token-tcp "127.0.0.1:$port2"
 Clients/c/build/pixwizard-c-edit "$image" "remove the noise" "$tmp/c-out.png" --previews "$tmp/c-prev" --socket "$sock" --steps 4
 python3 -c "import sys; from PIL import Image; im = Image.open(sys.argv[1]); n = len(sys.argv[2:]); print('pixwizard-c-edit:', im.size, n, 'previews'); assert n == 4" "$tmp/c-out.png" "$tmp"/c-prev/*.png
 # The README examples, as written, from a directory holding Examples/.
@@ -72,8 +82,9 @@ s = open("README.md").read()
 open(sys.argv[1], "w").write(re.search(r"<!-- readme-python-begin -->\n```python\n(.*?)```", s, re.S).group(1))
 PY
 (cd "$tmp/readme" && PIXWIZARD_SOCKET="$sock" PYTHONPATH="$ROOT/Clients/python" python3 readme.py | tail -2 && test -s out.png)
-(cd Clients/python && PIXWIZARD_REQUIRE_DAEMON=1 PIXWIZARD_TEST_SOCKET="$sock" PIXWIZARD_TEST_TCP="127.0.0.1:$port" \
+(cd Clients/python && PIXWIZARD_REQUIRE_DAEMON=1 PIXWIZARD_TEST_SOCKET="$sock" PIXWIZARD_TEST_TCP="127.0.0.1:$port" PIXWIZARD_TEST_TOKEN_TCP="127.0.0.1:$port2" \
   PIXWIZARD_TEST_IMAGE="$image" python3 -m pytest -q -p no:cacheprovider -s tests/test_daemon.py)
+kill -TERM "$pid2"; wait "$pid2" || true; pid2=""
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
 [ $rc = 0 ] || { echo "the daemon exited $rc on SIGTERM" >&2; exit 1; }
 echo "-- clients: all passed"

@@ -115,7 +115,7 @@ public final class PixWizardDiT: @unchecked Sendable {
                     ik.append(nil); iv.append(nil); sel.append([]); continue
                 }
                 let T = f.shape[0]
-                let (idx, scores) = selectTokens(layer: l, features: f, task: taskEmb.pointer + b * ada, selection: selection, rng: &rng)
+                let (idx, scores, xp) = selectTokens(layer: l, features: f, task: taskEmb.pointer + b * ada, selection: selection, rng: &rng)
                 if tap != nil {
                     if scoresTap == nil { scoresTap = Tensor(shape: [B, T]) }
                     if let st = scoresTap, st.shape[1] == T { (st.pointer + b * T).update(from: scores.pointer, count: T) }
@@ -123,10 +123,7 @@ public final class PixWizardDiT: @unchecked Sendable {
                 sel.append(idx)
                 let S = idx.count
                 let xs = Tensor(shape: [S, dim])   // input_image_proj rows of the kept tokens
-                for (r, t) in idx.enumerated() {
-                    linear(f.pointer + t * c.imageFeatDim, rows: 1, inDim: c.imageFeatDim, weight: l.inputImageProj!.pointer,
-                           bias: nil, outDim: dim, out: xs.pointer + r * dim)
-                }
+                for (r, t) in idx.enumerated() { (xs.pointer + r * dim).update(from: xp.pointer + t * dim, count: dim) }
                 rmsNorm(xs.pointer, rows: S, dim: dim, weight: l.attentionInputNorm!.pointer, eps: c.normEps, out: xs.pointer)
                 let ki = Tensor(shape: [S, kv]), vi = Tensor(shape: [S, kv])
                 linear(xs.pointer, rows: S, inDim: dim, weight: l.wkII!.pointer, bias: nil, outDim: kv, out: ki.pointer)
@@ -148,16 +145,17 @@ public final class PixWizardDiT: @unchecked Sendable {
     /// (ascending). in_conv = LayerNorm → Linear → GELU(erf); local/global split at dim/2; out_conv =
     /// Linear-GELU-Linear-GELU-Linear.
     func selectTokens(layer l: DiTBlockWeights, features f: Tensor, task: UnsafePointer<Float>,
-                      selection: TokenSelection, rng: inout SeededRandom) -> ([Int], Tensor) {
+                      selection: TokenSelection, rng: inout SeededRandom) -> ([Int], Tensor, Tensor) {
         let c = config, dim = c.dim, T = f.shape[0]
-        let xp = Tensor(shape: [T, dim])
+        let xp = Tensor(shape: [T, dim])   // input_image_proj(F), also the source of the kept tokens
         linear(f.pointer, rows: T, inDim: c.imageFeatDim, weight: l.inputImageProj!.pointer, bias: nil, outDim: dim, out: xp.pointer)
         let yp = Tensor(shape: [dim])
         linear(task, rows: 1, inDim: c.adaDim, weight: l.yPoolProj!.pointer, bias: nil, outDim: dim, out: yp.pointer)
-        for t in 0..<T { add(xp.pointer + t * dim, yp.pointer, count: dim) }
-        layerNorm(xp.pointer, rows: T, dim: dim, weight: l.inConvNormW!.pointer, bias: l.inConvNormB!.pointer, eps: 1e-5, out: xp.pointer)
+        let u = xp.copy()
+        for t in 0..<T { add(u.pointer + t * dim, yp.pointer, count: dim) }
+        layerNorm(u.pointer, rows: T, dim: dim, weight: l.inConvNormW!.pointer, bias: l.inConvNormB!.pointer, eps: 1e-5, out: u.pointer)
         let z = Tensor(shape: [T, dim])
-        linear(xp.pointer, rows: T, inDim: dim, weight: l.inConvW!.pointer, bias: l.inConvB!.pointer, outDim: dim, out: z.pointer)
+        linear(u.pointer, rows: T, inDim: dim, weight: l.inConvW!.pointer, bias: l.inConvB!.pointer, outDim: dim, out: z.pointer)
         geluErf(z.pointer, z.pointer, count: T * dim)
         let half = dim / 2
         var mean = [Double](repeating: 0, count: dim - half)
@@ -173,7 +171,7 @@ public final class PixWizardDiT: @unchecked Sendable {
         if case .gumbel = selection { for i in 0..<T { keyed[i].0 += rng.gumbel() } }
         let S = min(c.sampleTokens, T)
         let kept = keyed.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }.prefix(S).map(\.1).sorted()
-        return (kept, s.reshaped([T]))
+        return (kept, s.reshaped([T]), xp)
     }
 
     public func makeScratch(conditioning: DiTConditioning, height: Int, width: Int) -> DiTScratch {

@@ -232,13 +232,13 @@ def copy_scene(sc: dict) -> dict:
 class PhotoBank:
     """Square photos [P, 3, 256, 256] uint8 (made by make_assets.py) -> random 64x64 crops."""
 
-    def __init__(self, photos: torch.Tensor):
-        self.photos = photos
+    def __init__(self, photos: torch.Tensor, device="cpu"):
+        self.photos = photos.to(device)
 
     def crops(self, B: int, gen: torch.Generator, device) -> torch.Tensor:
         P, _, H, W = self.photos.shape
-        idx = torch.randint(0, P, (B,), generator=gen, device="cpu")
-        src = self.photos[idx].to(device).float() / 255.0  # [B, 3, 256, 256]
+        idx = torch.randint(0, P, (B,), generator=gen, device=device)
+        src = self.photos[idx].float() / 255.0  # [B, 3, 256, 256]
         scale = _u(gen, (B,), 64 / H, 128 / H, device)  # crop side / photo side
         tx = _u(gen, (B,), -1, 1, device) * (1 - scale)
         ty = _u(gen, (B,), -1, 1, device) * (1 - scale)

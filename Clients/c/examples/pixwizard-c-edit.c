@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct job {
   const char *out_path;
@@ -157,6 +158,10 @@ int main(int argc, char **argv) {
   if (npos != 3) {
     usage();
     return 2;
+  }
+  if (j.preview_dir && mkdir(j.preview_dir, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "cannot create %s: %s\n", j.preview_dir, strerror(errno));
+    return 1;
   }
   uint8_t *png = NULL;
   size_t png_len = 0;

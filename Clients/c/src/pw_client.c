@@ -82,6 +82,7 @@ struct pw_client {
   pw_status broken_status;
   pw_frame_decoder decoder;
   pw_call *calls;
+  char note[256]; /* the last connection-level Status (call id 0): why the daemon hangs up */
 };
 
 /* ------------------------------------------------------------------ small helpers */
@@ -570,6 +571,8 @@ static int process_frame(pw_client *c, uint8_t flags, uint8_t *payload, size_t l
     fail_connection(c, PW_STATUS_INTERNAL, "protocol error: the daemon sent a frame that is not a ServerFrame");
     return -1;
   }
+  if (f->call_id == 0 && f->body_case == PIXWIZARD__V1__SERVER_FRAME__BODY_STATUS && f->status && f->status->message)
+    snprintf(c->note, sizeof c->note, "%s: %s", pw_status_code_name((int)f->status->code), f->status->message);
   pw_call *call = find_call(c, f->call_id);
   if (!call) {
     /* Unknown id (or a connection-level frame with id 0): nothing waits for it. */
@@ -650,7 +653,8 @@ int pw_client_pump(pw_client *c, int timeout_ms, pw_status *st) {
     uint8_t buf[65536];
     ssize_t n = recv(c->fd, buf, sizeof buf, 0);
     if (n == 0) {
-      fail_connection(c, PW_STATUS_UNAVAILABLE, "the daemon closed the connection");
+      if (c->note[0]) fail_connection(c, PW_STATUS_UNAVAILABLE, "the daemon closed the connection (%s)", c->note);
+      else fail_connection(c, PW_STATUS_UNAVAILABLE, "the daemon closed the connection");
     } else if (n < 0) {
       if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
         fail_connection(c, PW_STATUS_UNAVAILABLE, "reading from the daemon failed: %s", strerror(errno));

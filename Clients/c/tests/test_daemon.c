@@ -58,9 +58,9 @@ static void on_preview(pw_call *c, const pw_preview *p, void *u) {
   uint32_t longest = p->width > p->height ? p->width : p->height;
   int ok = p->rgb_len == (size_t)p->width * p->height * 3 && p->step > r->last_preview_step &&
            (r->preview_max == 0 || longest <= r->preview_max) && p->total == r->acc.steps;
-  /* The preview keeps the output's aspect ratio (to within a pixel of rounding). */
-  if (r->acc.width && r->acc.height) {
-    double want = (double)r->acc.width / r->acc.height, have = (double)p->width / p->height;
+  /* The preview keeps the input's aspect ratio (to within rounding); the test image is square. */
+  {
+    double want = 1.0, have = (double)p->width / p->height;
     if (have < want * 0.8 || have > want * 1.25) ok = 0;
   }
   /* A decoded image is not all one value. */
@@ -158,19 +158,25 @@ static void check_full_stream(const char *what, const rec *r, uint32_t steps) {
   CHECK(r->steps_increasing);
   CHECK_EQ_INT(r->results, 1);
   CHECK(r->png_ok);
-  CHECK_EQ_INT(r->png_w, r->acc.width);
-  CHECK_EQ_INT(r->png_h, r->acc.height);
-  CHECK_EQ_INT(r->result_w, r->acc.width);
+  CHECK(r->result_w > 0 && r->result_h > 0);
+  CHECK_EQ_INT(r->png_w, r->result_w);
+  CHECK_EQ_INT(r->png_h, r->result_h);
+  /* Accepted announces the output size when the daemon knows it before running. */
+  if (r->acc.width) {
+    CHECK_EQ_INT(r->png_w, r->acc.width);
+    CHECK_EQ_INT(r->png_h, r->acc.height);
+  }
   CHECK_EQ_INT(r->summaries, 1);
 }
 
 int main(int argc, char **argv) {
-  const char *unix_path = NULL, *tcp = NULL, *image = NULL;
+  const char *unix_path = NULL, *tcp = NULL, *image = NULL, *token_tcp = NULL;
   uint32_t steps = 4;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--unix") == 0) unix_path = argv[i + 1];
     else if (strcmp(argv[i], "--tcp") == 0) tcp = argv[i + 1];
     else if (strcmp(argv[i], "--image") == 0) image = argv[i + 1];
+    else if (strcmp(argv[i], "--token-tcp") == 0) token_tcp = argv[i + 1];
     else if (strcmp(argv[i], "--steps") == 0) steps = (uint32_t)strtoul(argv[i + 1], NULL, 10);
   }
   if (!unix_path || !tcp || !image) {
@@ -200,13 +206,24 @@ int main(int argc, char **argv) {
     pw_server_info_free(info);
   }
   pw_model_list *models = NULL;
+  char model_name[128] = "";
   CHECK_EQ_INT(pw_list_models(c, &models, &st), PW_STATUS_OK);
   if (models) {
     CHECK(models->n_models >= 1);
     for (size_t i = 0; i < models->n_models; i++)
       printf("model: %s (%s)%s\n", models->models[i].name, models->models[i].family, models->models[i].is_default ? " default" : "");
+    if (models->n_models) snprintf(model_name, sizeof model_name, "%s", models->models[0].name);
     pw_model_list_free(models);
   }
+  /* Load, unload and load again. */
+  pw_model_info *mi = NULL;
+  CHECK_EQ_INT(pw_load_model(c, model_name, &mi, &st), PW_STATUS_OK);
+  if (mi) {
+    CHECK(strcmp(mi->name, model_name) == 0 && mi->loaded);
+    pw_model_info_free(mi);
+  }
+  CHECK_EQ_INT(pw_unload_model(c, model_name, &st), PW_STATUS_OK);
+  CHECK_EQ_INT(pw_load_model(c, model_name, NULL, &st), PW_STATUS_OK);
 
   pw_generate_params p;
   memset(&p, 0, sizeof p);
@@ -323,6 +340,37 @@ int main(int argc, char **argv) {
       CHECK_EQ_INT(pw_generate(t, &p, &cb, &st), PW_STATUS_OK);
       check_full_stream("generate (tcp)", &r, steps);
       pw_client_close(t);
+    }
+  }
+  /* A daemon started with --token s3cret: Health is exempt, everything else needs the token. */
+  if (token_tcp) {
+    char host[128];
+    const char *colon = strrchr(token_tcp, ':');
+    if (colon && (size_t)(colon - token_tcp) < sizeof host) {
+      memcpy(host, token_tcp, (size_t)(colon - token_tcp));
+      host[colon - token_tcp] = '\0';
+      uint16_t port = (uint16_t)atoi(colon + 1);
+      pw_client *t = pw_client_connect_tcp(host, port, NULL, &st);
+      CHECK(t != NULL);
+      pw_server_info *si = NULL;
+      if (t) {
+        CHECK_EQ_INT(pw_health(t, &serving, &st), PW_STATUS_OK);
+        CHECK_EQ_INT(pw_server_info_get(t, &si, &st), PW_STATUS_UNAUTHENTICATED);
+        printf("no token: %s \"%s\"\n", pw_status_code_name(st.code), st.message);
+        pw_client_close(t);
+      }
+      t = pw_client_connect_tcp(host, port, "wrong", &st);
+      if (t) {
+        CHECK_EQ_INT(pw_server_info_get(t, &si, &st), PW_STATUS_UNAUTHENTICATED);
+        pw_client_close(t);
+      }
+      t = pw_client_connect_tcp(host, port, "s3cret", &st);
+      CHECK(t != NULL);
+      if (t) {
+        CHECK_EQ_INT(pw_server_info_get(t, &si, &st), PW_STATUS_OK);
+        pw_server_info_free(si);
+        pw_client_close(t);
+      }
     }
   }
   free(png);

@@ -241,6 +241,7 @@ static void sc_unknown_status_code(int fd) {
 }
 static void sc_close(int fd) {
   (void)read_call_id(fd);
+  send_status(fd, 0, 8, "too many connections");
 }
 static void sc_silent_expect_cancel(int fd) {
   uint64_t id = read_call_id(fd);
@@ -405,6 +406,7 @@ int main(void) {
   CHECK(strcmp(st.message, "an unknown error") == 0);
   CHECK_EQ_INT(health_against(sc_close, 0, 0, &st), PW_STATUS_UNAVAILABLE);
   printf("closed: %s %s\n", pw_status_code_name(st.code), st.message);
+  CHECK(strstr(st.message, "RESOURCE_EXHAUSTED: too many connections") != NULL);
 
   /* A silent server: the per-call timeout ends the call and cancels it on the server. */
   {

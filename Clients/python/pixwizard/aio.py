@@ -80,6 +80,7 @@ class Client:
         self._calls: dict[int, _Call] = {}
         self._ids = itertools.count(1)
         self._broken: Optional[Status] = None
+        self._note = ""  # the last connection-level Status (call id 0): why the daemon hangs up
         self._send_lock = asyncio.Lock()
 
     async def connect(self) -> Client:
@@ -122,7 +123,8 @@ class Client:
             while True:
                 data = await self._reader.read(65536)
                 if not data:
-                    self._fail(Status(StatusCode.UNAVAILABLE, "the daemon closed the connection"))
+                    why = f" ({self._note})" if self._note else ""
+                    self._fail(Status(StatusCode.UNAVAILABLE, f"the daemon closed the connection{why}"))
                     return
                 for flags, payload in decoder.feed(data):
                     self._dispatch(pb.ServerFrame.FromString(decode_payload(flags, payload, self.max_frame_bytes)))
@@ -138,6 +140,8 @@ class Client:
             self._writer.close()
 
     def _dispatch(self, frame: pb.ServerFrame) -> None:
+        if frame.call_id == 0 and frame.WhichOneof("body") == "status":
+            self._note = f"{StatusCode.of(frame.status.code).name}: {frame.status.message}"
         call = self._calls.get(frame.call_id)
         if call is None:
             return

@@ -84,6 +84,7 @@ class Client:
         self._calls: dict[int, _Call] = {}
         self._ids = itertools.count(1)
         self._broken: Optional[Status] = None
+        self._note = ""  # the last connection-level Status (call id 0): why the daemon hangs up
         self._reader = threading.Thread(target=self._read_loop, name="pixwizard-reader", daemon=True)
         self._reader.start()
 
@@ -114,7 +115,8 @@ class Client:
             while True:
                 data = self._sock.recv(65536)
                 if not data:
-                    self._fail(Status(StatusCode.UNAVAILABLE, "the daemon closed the connection"))
+                    why = f" ({self._note})" if self._note else ""
+                    self._fail(Status(StatusCode.UNAVAILABLE, f"the daemon closed the connection{why}"))
                     return
                 for flags, payload in decoder.feed(data):
                     frame = pb.ServerFrame.FromString(decode_payload(flags, payload, self.max_frame_bytes))
@@ -130,6 +132,8 @@ class Client:
 
     def _dispatch(self, frame: pb.ServerFrame) -> None:
         is_status = frame.WhichOneof("body") == "status"
+        if is_status and frame.call_id == 0:
+            self._note = f"{StatusCode.of(frame.status.code).name}: {frame.status.message}"
         with self._calls_lock:
             call = self._calls.get(frame.call_id)
             if call is None:

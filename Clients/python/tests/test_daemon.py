@@ -37,6 +37,7 @@ SOCKET = os.environ.get("PIXWIZARD_TEST_SOCKET", "")
 TCP = os.environ.get("PIXWIZARD_TEST_TCP", "")
 IMAGE = os.environ.get("PIXWIZARD_TEST_IMAGE", "")
 STEPS = int(os.environ.get("PIXWIZARD_TEST_STEPS", "4"))
+TOKEN_TCP = os.environ.get("PIXWIZARD_TEST_TOKEN_TCP", "")  # a daemon started with --token s3cret
 
 if not (SOCKET and TCP and IMAGE):
     if os.environ.get("PIXWIZARD_REQUIRE_DAEMON") == "1":
@@ -64,11 +65,13 @@ def check_full_stream(events: Sequence[object], steps: int, preview_max: int | N
             arr = p.to_numpy()
             assert arr.shape == (p.height, p.width, 3) and max(p.width, p.height) <= preview_max
             assert arr.std() > 0  # a decoded image, not a constant
+            assert 0.8 < p.width / p.height < 1.25  # the square test image stays square
             assert p.to_pil().size == (p.width, p.height)
     results = [e for e in events if isinstance(e, Result)]
     assert len(results) == 1
     r = results[0]
-    assert (r.width, r.height) == (acc[0].width, acc[0].height)
+    if acc[0].width:  # Accepted announces the output size when the daemon knows it before running
+        assert (r.width, r.height) == (acc[0].width, acc[0].height)
     assert r.to_pil().size == (r.width, r.height)
     assert r.to_numpy().shape == (r.height, r.width, 3)
     assert isinstance(events[-1], Summary) and events[-1].total_seconds > 0
@@ -87,6 +90,15 @@ def test_health_info_models() -> None:
         assert models and sum(m.is_default for m in models) <= 1
     with tcp_client() as t:
         assert t.health() is True
+
+
+def test_load_unload() -> None:
+    with Client(unix_path=SOCKET, timeout=60) as c:
+        name = c.models()[0].name
+        m = c.load(name)
+        assert m.name == name and m.loaded
+        c.unload(name)
+        assert c.load(name).loaded
 
 
 def test_edit_with_previews_every_step() -> None:
@@ -195,3 +207,21 @@ def test_command_line(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     assert Image.open(io.BytesIO(out.read_bytes())).size[0] > 0
     assert sorted(f.name for f in prev.iterdir()) == [f"step-{i:03d}.png" for i in range(1, STEPS + 1)]
+
+
+@pytest.mark.skipif(not TOKEN_TCP, reason="no daemon with a token")
+def test_token() -> None:
+    host, _, port = TOKEN_TCP.rpartition(":")
+    with Client(host=host, port=int(port), timeout=30) as c:
+        assert c.health() is True  # exempt
+        with pytest.raises(PixWizardError) as e:
+            c.info()
+        assert e.value.code == StatusCode.UNAUTHENTICATED
+    with Client(host=host, port=int(port), token="s3cret", timeout=30) as c:
+        assert c.info().protocol_version == 1
+
+    async def aio() -> None:
+        async with pixwizard.aio.Client(host=host, port=int(port), token="s3cret", timeout=30) as a:
+            assert len(await a.models()) >= 1
+
+    asyncio.run(aio())

@@ -152,6 +152,15 @@ def test_close_immediately(serve: Callable[[Scenario], FakeServer]) -> None:
     assert health_error(serve, lambda s: None).code == StatusCode.UNAVAILABLE
 
 
+def test_close_with_connection_status(serve: Callable[[Scenario], FakeServer]) -> None:
+    def sc(s: socket.socket) -> None:
+        read_frame(s)
+        send(s, status(0, 8, "too many connections"))
+
+    e = health_error(serve, sc)
+    assert e.code == StatusCode.UNAVAILABLE and "RESOURCE_EXHAUSTED: too many connections" in e.message
+
+
 def test_unknown_ids_are_ignored(serve: Callable[[Scenario], FakeServer]) -> None:
     def sc(s: socket.socket) -> None:
         cid = read_frame(s).call_id

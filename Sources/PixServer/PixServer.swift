@@ -1,1 +1,0 @@
-// PixServer: see docs/ARCHITECTURE.md for this layer's role.

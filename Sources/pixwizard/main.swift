@@ -1,1 +1,0 @@
-print("pixwizard: the CLI lands with the daemon")

@@ -1,0 +1,225 @@
+"""Trains pixwizard-mini (rectified flow, velocity target, as the official transport): x_t = t*x1 +
+(1-t)*x0, v = x1 - x0, t ~ U(0,1); text dropout 10 % (the "" features), image dropout 5 % (cond image
+-> fresh noise, image features -> 0), AdamW, time-based cosine LR, EMA. Device auto-detected: on CUDA
+bf16 autocast + TF32 and the task world runs on the GPU.
+
+Optionally trains an ablation twin on the SAME batches (--ablation: the same DiT with sample_tokens=0,
+i.e. no semantic image path), for the image-encoder ablation.
+
+Writes EMA checkpoints every --ckpt-every seconds to --out as fp16 shards of at most 15 MB
+(<name>.part<k>.pt), plus log.txt. Resumable: --init-dir loads an exported model directory
+(config.json + dit.safetensors [+ image_encoder.safetensors]) or a checkpoint prefix.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from mini_model import MiniModel, TaskSampler, TextTable, dit_config  # noqa: E402
+import taskworld as tw  # noqa: E402
+
+
+def save_shards(sd: dict, out: str, name: str, max_bytes: int = 15_000_000) -> list[str]:
+    """fp16 state dict split into shards < max_bytes (the GPU machine returns files <= 16 MiB)."""
+    paths, cur, size, k = [], {}, 0, 0
+    for key, v in sd.items():
+        v = v.detach().to("cpu", torch.float16).contiguous()
+        if cur and size + v.numel() * 2 > max_bytes:
+            paths.append(_save(cur, out, name, k)); cur, size, k = {}, 0, k + 1
+        cur[key] = v
+        size += v.numel() * 2
+    if cur:
+        paths.append(_save(cur, out, name, k))
+    return paths
+
+
+def _save(d, out, name, k):
+    p = os.path.join(out, f"{name}.part{k}.pt")
+    torch.save(d, p + ".tmp")
+    os.replace(p + ".tmp", p)
+    return p
+
+
+def load_shards(prefix: str) -> dict:
+    sd, k = {}, 0
+    while os.path.exists(f"{prefix}.part{k}.pt"):
+        sd.update(torch.load(f"{prefix}.part{k}.pt", map_location="cpu"))
+        k += 1
+    if not sd:
+        raise FileNotFoundError(f"no shards {prefix}.part*.pt")
+    return {k: v.float() for k, v in sd.items()}
+
+
+def load_model_dir(d: str) -> dict:
+    """Exported directory -> MiniModel state dict (dit.* and enc.* keys)."""
+    from safetensors.torch import load_file
+    sd = {"dit." + k: v.float() for k, v in load_file(os.path.join(d, "dit.safetensors")).items()}
+    p = os.path.join(d, "image_encoder.safetensors")
+    if os.path.exists(p):
+        sd.update({"enc." + k: v.float() for k, v in load_file(p).items()})
+    return sd
+
+
+class Run:
+    def __init__(self, name, model, lr, wd):
+        self.name, self.model = name, model
+        self.ema = {k: v.detach().clone().float() for k, v in model.state_dict().items()}
+        self.opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.99), weight_decay=wd)
+        self.loss_sum = None
+        self.count = 0
+
+    @torch.no_grad()
+    def update_ema(self, decay):
+        for k, v in self.model.state_dict().items():
+            if v.dtype.is_floating_point:
+                self.ema[k].mul_(decay).add_(v.float(), alpha=1 - decay)
+            else:
+                self.ema[k].copy_(v)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=os.path.join(HERE, "..", "data"))
+    ap.add_argument("--out", default=os.path.join(HERE, "..", "runs", "mini"))
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--minutes", type=float, default=7.5, help="wall-clock budget incl. set-up")
+    ap.add_argument("--max-steps", type=int, default=10**9)
+    ap.add_argument("--per-task", type=int, default=32, help="samples per task per step (17 tasks)")
+    ap.add_argument("--lr", type=float, default=4e-4)
+    ap.add_argument("--wd", type=float, default=0.01)
+    ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--ckpt-every", type=float, default=60.0)
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--sample-tokens", type=int, default=32)
+    ap.add_argument("--ablation", action="store_true", help="also train the sample_tokens=0 twin")
+    ap.add_argument("--tiny", action="store_true", help="TEST FIXTURE size (dim 64, 2 layers) for smoke tests")
+    ap.add_argument("--init-dir", default=None, help="exported model dir or checkpoint prefix to resume from")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--reuse", type=int, default=1, help="optimizer steps per generated batch (fresh noise and t)")
+    ap.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args(argv)
+    t_start = time.time()
+    budget = a.minutes * 60
+    dev = torch.device("cuda" if (a.device == "auto" and torch.cuda.is_available()) else
+                       ("cpu" if a.device == "auto" else a.device))
+    torch.set_num_threads(a.threads)
+    cuda = dev.type == "cuda"
+    if cuda:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    os.makedirs(a.out, exist_ok=True)
+    logf = open(os.path.join(a.out, "log.txt"), "a")
+
+    def log(msg):
+        line = f"[{time.time() - t_start:7.1f}s] {msg}"
+        print(line, flush=True)
+        logf.write(line + "\n"); logf.flush()
+
+    torch.manual_seed(a.seed)
+    text = TextTable(os.path.join(a.data, "text.pt"), dev)
+    photos = tw.PhotoBank(torch.load(os.path.join(a.data, "photos.pt"))["train"], dev)
+    sampler = TaskSampler(text, "train", dev, photos)
+    gen = torch.Generator(device=dev).manual_seed(a.seed)
+
+    def cfg(st):
+        c = dit_config(st)
+        if a.tiny:
+            c.update(dim=64, n_layers=2, n_heads=2, n_kv_heads=1, multiple_of=32, image_feat_dim=32)
+        return c
+
+    runs = [Run("main", MiniModel(cfg(a.sample_tokens)).to(dev), a.lr, a.wd)]
+    if a.ablation:
+        runs.append(Run("ablation", MiniModel(cfg(0)).to(dev), a.lr, a.wd))
+    if a.init_dir:
+        sd = load_model_dir(a.init_dir) if os.path.isdir(a.init_dir) else load_shards(a.init_dir)
+        runs[0].model.load_state_dict(sd, strict=True)
+        runs[0].ema = {k: v.detach().clone().float() for k, v in runs[0].model.state_dict().items()}
+        log(f"resumed main from {a.init_dir}")
+    for r in runs:
+        n = sum(p.numel() for p in r.model.parameters())
+        log(f"{r.name}: {n / 1e6:.2f} M parameters, sample_tokens={r.model.cfg['sample_tokens']}, device={dev}")
+        with open(os.path.join(a.out, f"{r.name}.config.json"), "w") as f:
+            json.dump(r.model.cfg, f, indent=1)
+
+    ntask = len(sampler.tasks)
+    B = ntask * a.per_task
+    step, last_ckpt = 0, time.time()
+    task_loss = {r.name: torch.zeros(ntask, device=dev) for r in runs}
+    task_cnt = torch.zeros(ntask, device=dev)
+    t_loop = time.time()
+    gen_time = 0.0
+
+    def checkpoint(final=False):
+        for r in runs:
+            paths = save_shards(r.ema, a.out, r.name)
+            log(f"checkpoint {r.name} step {step}: {', '.join(os.path.basename(p) for p in paths)}"
+                + (" (final)" if final else ""))
+
+    while step < a.max_steps and time.time() - t_start < budget:
+        g0 = time.time()
+        with torch.no_grad():
+            if step % a.reuse == 0:
+                x_in, y, tid0, task_idx = sampler.batch(a.per_task, gen)
+            x1 = y * 2 - 1  # [B, 3, 64, 64] data in [-1, 1]
+            cond = x_in * 2 - 1
+            tid = tid0
+            x0 = torch.randn(x1.shape, generator=gen, device=dev)
+            t = torch.rand(B, generator=gen, device=dev)
+            xt = t[:, None, None, None] * x1 + (1 - t[:, None, None, None]) * x0
+            target = x1 - x0
+            tdrop = torch.rand(B, generator=gen, device=dev) < 0.10
+            idrop = torch.rand(B, generator=gen, device=dev) < 0.05
+            tid = torch.where(tdrop, torch.full_like(tid, text.empty), tid)
+            feats, mask, pooled = text.get(tid)
+            cond = torch.where(idrop[:, None, None, None], torch.randn(cond.shape, generator=gen, device=dev), cond)
+        if cuda:
+            torch.cuda.synchronize()
+        gen_time += time.time() - g0
+        frac = min(1.0, (time.time() - t_start) / budget)
+        lr_f = min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+        decay = min(0.999, (1 + step) / (10 + step))
+        for r in runs:
+            for gp in r.opt.param_groups:
+                gp["lr"] = a.lr * lr_f
+            with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=cuda):
+                imf = r.model.image_feats(cond, idrop)
+                v = r.model(xt, t, cond, feats, mask, pooled, imf)
+            per = F.mse_loss(v.float(), target, reduction="none").mean(dim=(1, 2, 3))  # [B]
+            loss = per.mean()
+            r.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(r.model.parameters(), 1.0)
+            r.opt.step()
+            r.update_ema(decay)
+            with torch.no_grad():
+                task_loss[r.name].index_add_(0, task_idx, per.detach())
+        task_cnt.index_add_(0, task_idx, torch.ones_like(t))
+        step += 1
+        if step % a.log_every == 0 or step == 1:
+            el = time.time() - t_loop
+            msg = [f"step {step} lr {a.lr * lr_f:.2e} {B * step / el:.0f} img/s (data {gen_time / el * 100:.0f}%)"]
+            for r in runs:
+                tl = (task_loss[r.name] / task_cnt.clamp(min=1)).tolist()
+                msg.append(f"{r.name} loss {sum(tl) / ntask:.4f} [" +
+                           " ".join(f"{n}={v:.3f}" for n, v in zip(sampler.tasks, tl)) + "]")
+                task_loss[r.name].zero_()
+            task_cnt.zero_()
+            log(" | ".join(msg))
+        if time.time() - last_ckpt > a.ckpt_every:
+            checkpoint()
+            last_ckpt = time.time()
+    checkpoint(final=True)
+    log(f"done: {step} steps, {B * step} images, {time.time() - t_start:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

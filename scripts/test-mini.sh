@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# pixwizard-mini Python side, a few-step smoke test (< 2 min on 2 cores): builds the training assets if
+# missing, trains a TEST-FIXTURE-size model (with the semantic image path and its sample_tokens=0 twin) for
+# a few steps on the task world, checks the loss is finite and the checkpoints reload, resumes from them,
+# exports a model directory, and runs the evaluation harness on it (torch engine, 1 image per task).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export OMP_WAIT_POLICY=PASSIVE PYTHONUNBUFFERED=1
+[ -f Models/.cache/all-MiniLM-L6-v2/.complete ] || ./scripts/fetch-minilm.sh
+if [ ! -f Training/data/text.pt ] || [ ! -f Training/data/photos.pt ]; then
+  python3 Training/mini/make_assets.py 2>&1 | grep -v -i "warn\|load\|^key\|^-\|pooler\|^notes\|unexpected\|^$" || true
+fi
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+python3 Training/mini/train.py --tiny --ablation --out "$T/run" --max-steps 3 --per-task 1 --log-every 1 --minutes 1.5 \
+  --sample-tokens 8 | tee "$T/log" | cut -c1-160
+grep -q "done: 3 steps" "$T/log"
+python3 - "$T/log" <<'PY'
+import math, re, sys
+losses = [float(x) for x in re.findall(r"main loss ([0-9.eE+-]+|nan|inf)", open(sys.argv[1]).read())]
+assert losses and all(math.isfinite(v) and 0 < v < 10 for v in losses), losses
+print("test-mini: losses", losses)
+PY
+python3 Training/mini/train.py --tiny --out "$T/run2" --max-steps 1 --per-task 1 --minutes 1 --sample-tokens 8 \
+  --init-dir "$T/run/main" > "$T/log2"
+grep -q "resumed main" "$T/log2"
+python3 Training/mini/export.py --ckpt "$T/run/main" --out "$T/model" --steps 2 --dtype float32 | tail -1
+mkdir -p "$T/.cache" && ln -s "$PWD/Models/.cache/all-MiniLM-L6-v2" "$T/.cache/all-MiniLM-L6-v2"
+python3 Training/mini/evaluate.py --engine torch --model "$T/model" --n 1 --no-seen --steps 2 --out "$T/eval" \
+  2>&1 | grep "^eval\|^evaluate" | tee "$T/eval.log"
+test "$(grep -c '^eval task=' "$T/eval.log")" = 17
+echo "test-mini: ok"
