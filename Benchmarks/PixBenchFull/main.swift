@@ -22,6 +22,7 @@ func peakRSSGiB() -> Double {
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 
+setvbuf(stdout, nil, _IOLBF, 0)   // line-buffered: progress shows up when redirected
 let args = CommandLine.arguments
 guard args.count >= 2 else {
     FileHandle.standardError.write("usage: pixwizard-bench-full MODEL_DIR [steps] [res]\n".data(using: .utf8)!)
