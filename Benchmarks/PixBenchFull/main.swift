@@ -20,9 +20,11 @@ func peakRSSGiB() -> Double {
     return Double(u.ru_maxrss) / (1024 * 1024)   // ru_maxrss is KiB on Linux
 }
 
+/// print + flush, so that progress shows up when stdout is redirected.
+func say(_ s: String) { print(s); fflush(nil) }
+
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 
-setvbuf(stdout, nil, _IOLBF, 0)   // line-buffered: progress shows up when redirected
 let args = CommandLine.arguments
 guard args.count >= 2 else {
     FileHandle.standardError.write("usage: pixwizard-bench-full MODEL_DIR [steps] [res]\n".data(using: .utf8)!)
@@ -30,16 +32,16 @@ guard args.count >= 2 else {
 }
 let steps = args.count > 2 ? Int(args[2]) ?? 2 : 2
 let res = args.count > 3 ? Int(args[3]) ?? 512 : 512
-print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, BLAS threads \(BLASThreads.count), SIMD8 fp32 (x86-64-v3)")
+say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, BLAS threads \(BLASThreads.count), SIMD8 fp32 (x86-64-v3)")
 
 let t0 = ContinuousClock.now
 let model: OfficialPipeline
 do { model = try OfficialPipeline(directory: args[1]) } catch {
-    print("bench-full: cannot load \(args[1]): \(error)")
+    say("bench-full: cannot load \(args[1]): \(error)")
     exit(1)
 }
 let loadS = seconds(ContinuousClock.now - t0)
-print(String(format: "loaded %@ in %.1f s (peak RSS so far %.2f GiB)", model.info.name, loadS, peakRSSGiB()))
+say(String(format: "loaded %@ in %.1f s (peak RSS so far %.2f GiB)", model.info.name, loadS, peakRSSGiB()))
 
 // A smooth synthetic photo-like input, slightly non-square so the bucket + Lanczos path runs.
 let w = res + res / 8, h = res
@@ -60,14 +62,14 @@ do {
         if case let .stageFinished(s, sec) = e {
             stage[s] = sec
             rssAfter[s] = peakRSSGiB()
-            print(String(format: "  %@: %.2f s (peak RSS %.2f GiB)", s.rawValue, sec, rssAfter[s] ?? 0))
+            say(String(format: "  %@: %.2f s (peak RSS %.2f GiB)", s.rawValue, sec, rssAfter[s] ?? 0))
         }
     }
 } catch {
-    print("bench-full: edit failed: \(error)")
+    say("bench-full: edit failed: \(error)")
     exit(1)
 }
 let encode = (stage[.encodeText] ?? 0) + (stage[.encodeImage] ?? 0)
-print("output \(out.width)x\(out.height), \(steps) steps, load \(String(format: "%.1f", loadS)) s")
-print(String(format: "full_pixwizard res=%d s_per_step=%.2f encode_s=%.2f decode_s=%.2f peak_rss_gib=%.2f",
+say("output \(out.width)x\(out.height), \(steps) steps, load \(String(format: "%.1f", loadS)) s")
+say(String(format: "full_pixwizard res=%d s_per_step=%.2f encode_s=%.2f decode_s=%.2f peak_rss_gib=%.2f",
              res, (stage[.denoise] ?? 0) / Double(steps), encode, stage[.decode] ?? 0, peakRSSGiB()))
