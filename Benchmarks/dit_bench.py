@@ -31,6 +31,8 @@ import tempfile
 import time
 
 import torch
+import torch.nn as nn
+from typing import cast
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "Training", "reference"))
@@ -98,11 +100,11 @@ def main() -> None:
         model = ref.PixWizardDiT(**cfg)
         model.init_weights("live", g)
         with torch.no_grad():   # keep activations tame at depth: small gates
-            for l in model.layers:
+            for l in model.blocks():
                 l.attention.gate.mul_(0.2)
                 if l.image_xattn:
                     l.attention.gate_for_ii.mul_(0.2)
-                l.adaLN_modulation[1].weight.mul_(0.1)
+                cast(nn.Linear, l.adaLN_modulation[1]).weight.mul_(0.1)
         model.eval()
         with tempfile.TemporaryDirectory() as tmp:
             wpath, cpath = os.path.join(tmp, "w.safetensors"), os.path.join(tmp, "config.json")
@@ -166,7 +168,7 @@ def main() -> None:
         mode = "torch first, then swift (memory)" if sequential else "alternating"
         print(f"  ({ready}; weights {dtype}, generated in {gen_s:.0f} s; {mode}; swift runs {[round(v) for v in sw]} ms, "
               f"torch runs {[round(v) for v in tw]} ms)", flush=True)
-        model = None
+        model = None  # type: ignore[assignment]
         gc.collect()
 
 
