@@ -42,3 +42,7 @@ bench-daemon:
 
 clean:
 	rm -rf .build
+
+# Full-size official pipeline, random weights in the official layout, 512² (~10 GB generated once).
+bench-full:
+	./scripts/bench-full.sh
