@@ -34,5 +34,15 @@ bench-dit:
 	swift build $(SWIFT_RELEASE) --product pixwizard-bench
 	python3 Benchmarks/dit_bench.py --bin "$(BIN)/pixwizard-bench" --configs $(DIT_CONFIGS) --threads $(THREADS)
 
+# Daemon round trips (Unix, TCP) and preview overhead against the real `pixwizard serve` (docs/BENCHMARKS.md).
+bench-daemon:
+	swift build $(SWIFT_RELEASE) --product pixwizard
+	swift build $(SWIFT_RELEASE) --product pixwizard-bench
+	"$(BIN)/pixwizard-bench" daemon --models Models --model pixwizard-mini --image Examples/noisy-rocket.png
+
 clean:
 	rm -rf .build
+
+# Full-size official pipeline, random weights in the official layout, 512² (~10 GB generated once).
+bench-full:
+	./scripts/bench-full.sh

@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "pixwizard", targets: ["pixwizard"]),
         .executable(name: "pixwizard-bench", targets: ["PixBench"]),
+        .executable(name: "pixwizard-bench-full", targets: ["PixBenchFull"]),
         .library(name: "PixClient", targets: ["PixClient"]),
         .library(name: "PixWire", targets: ["PixWire"]),
     ],
@@ -58,6 +59,8 @@ let package = Package(
         .executableTarget(name: "PixBench", dependencies: [
             "CPUGuard", "CAllocCounter", "PixTensor", "PixWeights", "PixModels", "PixPipeline", "PixImage", "PixServer", "PixClient",
         ], path: "Benchmarks/PixBench"),
+        .executableTarget(name: "PixBenchFull", dependencies: ["PixTensor", "PixPipeline", "PixImage"],
+                          path: "Benchmarks/PixBenchFull"),
 
         // Tests (numeric tests run in release: see the Makefile).
         .testTarget(name: "PixTensorTests", dependencies: ["PixTensor"]),

@@ -8,6 +8,11 @@ each. Both run one branch (batch 1), 32 text tokens, 576 semantic image tokens (
 Swift reuses the per-request text/image K/V (`prepare`, reported separately); the torch reference
 recomputes them in every forward, as the official code does at every step.
 
+Config c holds 2 x 8 GB of fp32 weights when both sides are loaded at once; when MemAvailable is
+below 18 GiB (or with --sequential) it runs the torch forwards first, frees that model, then the Swift
+ones (one run, not alternating; said in the output). Config c runs without warm-up (a forward takes
+minutes on this machine; the Swift weights are converted at load, so there is nothing to page in).
+
 Prints per config:
   dit_forward config=<a|b|c> swift_ms=<median> torch_ms=<median> ratio=<torch/swift> sgemm_peak_share=<z>
       allocs_per_step_after_first=<n>
@@ -15,6 +20,7 @@ where sgemm_peak_share = (matmul FLOPs of the forward / swift time) / OpenBLAS s
 same threads, measured in the same run).
 """
 import argparse
+import gc
 import json
 import os
 import platform
@@ -25,6 +31,8 @@ import tempfile
 import time
 
 import torch
+import torch.nn as nn
+from typing import cast
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "Training", "reference"))
@@ -74,7 +82,8 @@ def main() -> None:
     ap.add_argument("--configs", default="a,b,c")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--reps-c", type=int, default=2)
+    ap.add_argument("--reps-c", type=int, default=1)
+    ap.add_argument("--sequential", action="store_true", help="torch first, then swift (memory)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     env = dict(os.environ, OPENBLAS_THREAD_TIMEOUT="1")
@@ -91,11 +100,11 @@ def main() -> None:
         model = ref.PixWizardDiT(**cfg)
         model.init_weights("live", g)
         with torch.no_grad():   # keep activations tame at depth: small gates
-            for l in model.layers:
+            for l in model.blocks():
                 l.attention.gate.mul_(0.2)
                 if l.image_xattn:
                     l.attention.gate_for_ii.mul_(0.2)
-                l.adaLN_modulation[1].weight.mul_(0.1)
+                cast(nn.Linear, l.adaLN_modulation[1]).weight.mul_(0.1)
         model.eval()
         with tempfile.TemporaryDirectory() as tmp:
             wpath, cpath = os.path.join(tmp, "w.safetensors"), os.path.join(tmp, "config.json")
@@ -103,6 +112,29 @@ def main() -> None:
             with open(cpath, "w") as f:
                 json.dump({"dit": cfg}, f)
             gen_s = time.time() - t0
+            x = torch.randn(1, 4, latent, latent, generator=g)
+            cond = torch.randn(1, 4, latent, latent, generator=g)
+            text = torch.randn(1, TEXT_LEN, cfg["cap_feat_dim"], generator=g)
+            mask = torch.ones(1, TEXT_LEN, dtype=torch.bool)
+            task = torch.randn(1, cfg["clip_text_dim"], generator=g)
+            img = torch.randn(1, cfg["image_tokens"], cfg["image_feat_dim"], generator=g)
+            tt = torch.tensor([0.5])
+
+            def torch_once():
+                s = time.perf_counter()
+                with torch.no_grad():
+                    model(x, tt, cond, text, mask, task, img)
+                return (time.perf_counter() - s) * 1000
+
+            sequential = args.sequential or (name == "c" and mem_available_gib() < 18)
+            warm = name != "c"
+            sw, tw, allocs = [], [], []
+            if sequential:
+                if warm:
+                    torch_once()
+                tw = [torch_once() for _ in range(reps)]
+                del model
+                gc.collect()
             proc = subprocess.Popen([args.bin, "dit", "--serve", "--config", cpath, "--weights", wpath, "--latent", str(latent),
                                      "--branches", "1", "--text-len", str(TEXT_LEN), "--threads", str(args.threads)],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
@@ -118,33 +150,34 @@ def main() -> None:
                 kv = dict(p.split("=") for p in line.split())
                 return float(kv["forward_ms"]), int(kv["allocs"])
 
-            x = torch.randn(1, 4, latent, latent, generator=g)
-            cond = torch.randn(1, 4, latent, latent, generator=g)
-            text = torch.randn(1, TEXT_LEN, cfg["cap_feat_dim"], generator=g)
-            mask = torch.ones(1, TEXT_LEN, dtype=torch.bool)
-            task = torch.randn(1, cfg["clip_text_dim"], generator=g)
-            img = torch.randn(1, cfg["image_tokens"], cfg["image_feat_dim"], generator=g)
-            tt = torch.tensor([0.5])
-
-            def torch_once():
-                s = time.perf_counter()
-                with torch.no_grad():
-                    model(x, tt, cond, text, mask, task, img)
-                return (time.perf_counter() - s) * 1000
-
-            swift_once(); torch_once()   # warm-up (first Swift forward may page weights in)
-            sw, tw, allocs = [], [], []
+            if warm:
+                _, a0 = swift_once()
+                if not sequential:
+                    torch_once()
             for _ in range(reps):
                 ms, a = swift_once(); sw.append(ms); allocs.append(a)
-                tw.append(torch_once())
+                if not sequential:
+                    tw.append(torch_once())
+            if not warm and reps == 1:   # allocations after the first: one more Swift forward
+                _, a = swift_once(); allocs = [a]
             proc.stdin.write("quit\n"); proc.stdin.flush(); proc.wait(timeout=60)
         s_ms, t_ms = statistics.median(sw), statistics.median(tw)
         share = gflop / (s_ms / 1000) / peak
         print(f"dit_forward config={name} swift_ms={s_ms:.1f} torch_ms={t_ms:.1f} ratio={t_ms / s_ms:.2f} "
               f"sgemm_peak_share={share:.2f} allocs_per_step_after_first={max(allocs)}", flush=True)
-        print(f"  ({ready}; weights {dtype}, generated in {gen_s:.0f} s; swift runs {[round(v) for v in sw]} ms, "
+        mode = "torch first, then swift (memory)" if sequential else "alternating"
+        print(f"  ({ready}; weights {dtype}, generated in {gen_s:.0f} s; {mode}; swift runs {[round(v) for v in sw]} ms, "
               f"torch runs {[round(v) for v in tw]} ms)", flush=True)
-        del model
+        model = None  # type: ignore[assignment]
+        gc.collect()
+
+
+def mem_available_gib() -> float:
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 2**20
+    return 0.0
 
 
 if __name__ == "__main__":

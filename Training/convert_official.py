@@ -181,13 +181,19 @@ def dit_expected(c: dict) -> Shapes:
 
 
 def load_hf_weights(folder: str, what: str) -> Dict[str, torch.Tensor]:
-    files = sorted(glob.glob(os.path.join(folder, "*.safetensors")))
+    # Hugging Face folders may hold several formats (sdxl-vae also ships the original-layout
+    # sdxl_vae.safetensors): take the transformers/diffusers files first.
+    files: List[str] = []
+    for pattern in ("model*.safetensors", "diffusion_pytorch_model*.safetensors", "*.safetensors"):
+        files = sorted(glob.glob(os.path.join(folder, pattern)))
+        if files:
+            break
     out: Dict[str, torch.Tensor] = {}
     if files:
         for f in files:
             out.update(load_file(f))
         return out
-    files = sorted(glob.glob(os.path.join(folder, "*.bin")))
+    files = sorted(glob.glob(os.path.join(folder, "pytorch_model*.bin")) or glob.glob(os.path.join(folder, "diffusion_pytorch_model*.bin")))
     if not files:
         raise ConversionError(f"{what}: no *.safetensors or *.bin weights in {folder}")
     for f in files:

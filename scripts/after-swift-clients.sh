@@ -28,12 +28,11 @@ echo "-- clients: C library, example, pkg-config, header as C and C++; unit suit
 make -s -C Clients/c all tests >/dev/null
 make -s -C Clients/c test-unit
 echo "-- clients: Python mypy --strict + codec/hostile tests"
-golden_py=""; [ -f docs/PROTOCOL.md ] && golden_py=tests/test_golden.py   # interim: the doc lands with the daemon
-(cd Clients/python && mypy pixwizard tests && python3 -m pytest -q -p no:cacheprovider tests/test_framing.py tests/test_hostile.py $golden_py)
+(cd Clients/python && mypy pixwizard tests && python3 -m pytest -q -p no:cacheprovider tests/test_framing.py tests/test_hostile.py tests/test_golden.py)
 
 echo "-- clients: against the real daemon"
 BIN="${PIXWIZARD_BIN:-$(swift build -c release $SWIFT_CPU_FLAGS --show-bin-path)/pixwizard}"
-# Interim, until the daemon (issue 3) lands on main: the placeholder binary has no `serve`.
+# Interim, until `pixwizard serve` (issue 3) is on main.
 if ! "$BIN" serve --help 2>&1 | grep -q -- "--socket"; then
   echo "-- clients: NOT RUN: the daemon suites ($BIN has no 'serve' yet)"
   exit 0
@@ -81,7 +80,15 @@ import re, sys
 s = open("README.md").read()
 open(sys.argv[1], "w").write(re.search(r"<!-- readme-python-begin -->\n```python\n(.*?)```", s, re.S).group(1))
 PY
-(cd "$tmp/readme" && PIXWIZARD_SOCKET="$sock" PYTHONPATH="$ROOT/Clients/python" python3 readme.py | tail -2 && test -s out.png)
+# Installed with pip as the README says (into a venv that sees the pinned site packages), then run.
+python3 -m venv --system-site-packages "$tmp/venv"
+python3 -m pip wheel -q --no-deps --no-build-isolation -w "$tmp/wheel" ./Clients/python 2>&1 | grep -v -i "running pip as" || true
+rm -rf Clients/python/build Clients/python/*.egg-info
+"$tmp/venv/bin/python" -m pip install -q --no-deps "$tmp"/wheel/pixwizard-*.whl 2>&1 | grep -v -i "running pip as" || true
+(cd "$tmp/readme" && PIXWIZARD_SOCKET="$sock" "$tmp/venv/bin/python" readme.py | tail -2 && test -s out.png)
+"$tmp/venv/bin/python" -c 'import pixwizard, sys; sys.exit(0 if "/venv/" in pixwizard.__file__ else 1)'
+PIXWIZARD_SOCKET="$sock" "$tmp/venv/bin/python" -m pixwizard edit "$image" "remove the noise" -o "$tmp/py-out.png" --previews "$tmp/py-prev" --steps 4
+test -s "$tmp/py-out.png" && [ "$(ls "$tmp/py-prev" | wc -l)" = 4 ]
 (cd Clients/python && PIXWIZARD_REQUIRE_DAEMON=1 PIXWIZARD_TEST_SOCKET="$sock" PIXWIZARD_TEST_TCP="127.0.0.1:$port" PIXWIZARD_TEST_TOKEN_TCP="127.0.0.1:$port2" \
   PIXWIZARD_TEST_IMAGE="$image" python3 -m pytest -q -p no:cacheprovider -s tests/test_daemon.py)
 kill -TERM "$pid2"; wait "$pid2" || true; pid2=""

@@ -8,10 +8,11 @@ let argv = Array(CommandLine.arguments.dropFirst())
 let commands: [String: ([String]) throws -> Void] = [
     "dit": DiTBench.main,
     "sgemm": SGEMMBench.main,
+    "daemon": DaemonBench.main,
 ]
 
 func usage() -> Never {
-    print("usage: pixwizard-bench <dit|sgemm> [options]")
+    print("usage: pixwizard-bench <dit|sgemm|daemon> [options]")
     exit(argv.first == "--help" || argv.first == "-h" ? 0 : 64)
 }
 

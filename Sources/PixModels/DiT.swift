@@ -20,6 +20,8 @@ import PixWeights
 /// `forward` allocates nothing: all buffers live in `DiTScratch`; weights are read-only, so one
 /// `PixWizardDiT` may serve several scratches, but one scratch serves one forward at a time.
 /// Intermediates can be observed through `tap` (named as the reference's taps; copies, debug only).
+/// All branches of one forward share one latent size (the single-image case of the official sampler),
+/// so no sequence padding occurs: `pad_token` is loaded (strictness) but unused.
 public final class PixWizardDiT: @unchecked Sendable {
     public let config: DiTConfig
     public let weights: DiTWeights
@@ -186,6 +188,17 @@ public final class PixWizardDiT: @unchecked Sendable {
         let hd = Double(config.headDim)
         guard let base = baseTokens, base != n, base > 1 else { return Float((1 / hd).squareRoot()) }
         return Float((log(Double(n)) / log(Double(base)) / hd).squareRoot())
+    }
+
+    /// Shape-checked form of `forward`: xt and cond must be [B, C, H, W] with B, H, W those of the scratch.
+    public func forward(xt: Tensor, cond: Tensor, t: Float, conditioning cd: DiTConditioning, scratch s: DiTScratch,
+                        baseTokens: Int? = nil, tap: Tap? = nil) throws(ModelError) {
+        let want = [s.branches, config.inChannels, s.height, s.width]
+        guard xt.shape == want, cond.shape == want else {
+            throw .invalidInput("x_t \(xt.shape) and cond \(cond.shape) must both be \(want)")
+        }
+        guard t.isFinite else { throw .invalidInput("t must be finite") }
+        try forward(xt: xt.pointer, cond: cond.pointer, t: t, conditioning: cd, scratch: s, baseTokens: baseTokens, tap: tap)
     }
 
     /// One forward of all branches at time t. xt, cond: [B, C, H, W] (H, W = scratch's latent size).

@@ -3,6 +3,7 @@
 // (<|startoftext|> | <|endoftext|> | 's 't 're 've 'm 'll 'd | letters+ | one number char | other+ ;
 // whitespace dropped), bytes mapped to GPT-2's printable alphabet, BPE with the `</w>` end-of-word suffix,
 // then <|startoftext|> ... <|endoftext|>, truncation and padding (CLIP pipelines pad to 77).
+import Foundation
 
 /// The CLIP text tokenizer.
 public struct CLIPTokenizer: Sendable {
@@ -17,17 +18,33 @@ public struct CLIPTokenizer: Sendable {
     /// byte -> UTF-8 of its printable stand-in (GPT-2's bytes_to_unicode).
     private let byteSymbols: [[UInt8]]
 
-    /// Loads vocab.json and merges.txt from a directory. `padToken` defaults to <|endoftext|>, as in
-    /// transformers and the CLIP-L tokenizer config.
+    /// Loads vocab.json + merges.txt from a directory (the Hugging Face hub layout of the CLIP repos) or,
+    /// when they are absent, the BPE model inside tokenizer.json (what transformers 5 `save_pretrained`
+    /// writes). `padToken` defaults to <|endoftext|>, as in transformers and the CLIP-L tokenizer config.
     public init(directory: String, padToken: String = "<|endoftext|>") throws {
-        let vpath = directory + "/vocab.json", mpath = directory + "/merges.txt"
-        let vocab = try TokenizerFiles.vocab(try TokenizerFiles.jsonObject(vpath), path: vpath)
+        var vpath = directory + "/vocab.json", mpath = directory + "/merges.txt"
+        let vocab: [[UInt8]: Int32]
         var merges: [([UInt8], [UInt8])] = []
-        for (n, line) in TokenizerFiles.lines(try TokenizerFiles.text(mpath)).enumerated() {
-            if line.isEmpty || (n == 0 && line.hasPrefix("#version")) { continue }
-            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 2 else { throw TokenizerError.malformed(mpath, "line \(n + 1) is not 'a b'") }
-            merges.append((Array(parts[0].utf8), Array(parts[1].utf8)))
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: vpath) && fm.fileExists(atPath: directory + "/tokenizer.json") {
+            vpath = directory + "/tokenizer.json"; mpath = vpath
+            let root = try TokenizerFiles.jsonObject(vpath)
+            guard let m = root["model"] as? [String: Any], (m["type"] as? String) == "BPE" else {
+                throw TokenizerError.unsupported(vpath, "model is not BPE")
+            }
+            guard (m["end_of_word_suffix"] as? String) == "</w>" else {
+                throw TokenizerError.unsupported(vpath, "end_of_word_suffix is not </w> (not a CLIP tokenizer)")
+            }
+            vocab = try TokenizerFiles.vocab(m["vocab"], path: vpath)
+            merges = try TokenizerFiles.merges(m["merges"], path: vpath)
+        } else {
+            vocab = try TokenizerFiles.vocab(try TokenizerFiles.jsonObject(vpath), path: vpath)
+            for (n, line) in TokenizerFiles.lines(try TokenizerFiles.text(mpath)).enumerated() {
+                if line.isEmpty || (n == 0 && line.hasPrefix("#version")) { continue }
+                let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+                guard parts.count == 2 else { throw TokenizerError.malformed(mpath, "line \(n + 1) is not 'a b'") }
+                merges.append((Array(parts[0].utf8), Array(parts[1].utf8)))
+            }
         }
         func id(_ t: String) throws -> Int32 {
             guard let v = vocab[Array(t.utf8)] else { throw TokenizerError.missingToken(vpath, t) }

@@ -1,5 +1,6 @@
 // Gemma's SentencePiece-BPE tokenizer from tokenizer.json (the Hugging Face serialisation): spaces become
-// "▁" (no dummy prefix), the whole text is one BPE word (no pre-tokenizer), merges by rank, characters
+// "▁" (no dummy prefix), the whole text is one BPE word (no pre-tokenizer, or transformers 5's no-op
+// Split(" ")), merges by rank, characters
 // missing from the vocab fall back to <0xNN> byte tokens, <bos> (id 2 in Gemma) is prepended and no <eos>
 // is appended by default. Added tokens (<bos>, <start_of_turn>, ...) are matched on the raw text.
 import Foundation
@@ -15,6 +16,14 @@ public struct GemmaTokenizer: Sendable {
     private let model: BPEModel
     private let added: AddedTokens
     private let normalizer: [NormalizerStep]
+    /// Optional pre-tokenizer: split on a literal pattern (transformers 5 saves Gemma's tokenizer.json with
+    /// Split(" ", MergedWithPrevious), a no-op after the normalizer has turned every space into "▁").
+    private let split: (pattern: [Unicode.Scalar], behavior: SplitBehavior)?
+
+    enum SplitBehavior: String, Sendable {
+        case removed = "Removed", isolated = "Isolated"
+        case mergedWithPrevious = "MergedWithPrevious", mergedWithNext = "MergedWithNext"
+    }
 
     enum NormalizerStep: Sendable {
         case replace([Unicode.Scalar], [Unicode.Scalar])
@@ -31,18 +40,7 @@ public struct GemmaTokenizer: Sendable {
         }
         if let d = m["dropout"], !(d is NSNull) { throw TokenizerError.unsupported(path, "BPE dropout") }
         let vocab = try TokenizerFiles.vocab(m["vocab"], path: path)
-        var merges: [([UInt8], [UInt8])] = []
-        for item in (m["merges"] as? [Any]) ?? [] {
-            if let s = item as? String {
-                let parts = s.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-                guard parts.count == 2 else { throw TokenizerError.malformed(path, "merge '\(s)'") }
-                merges.append((Array(parts[0].utf8), Array(parts[1].utf8)))
-            } else if let pair = item as? [String], pair.count == 2 {
-                merges.append((Array(pair[0].utf8), Array(pair[1].utf8)))
-            } else {
-                throw TokenizerError.malformed(path, "merge entry \(merges.count) is neither 'a b' nor [a, b]")
-            }
-        }
+        let merges = try TokenizerFiles.merges(m["merges"], path: path)
         let unkName = m["unk_token"] as? String
         let unkId: Int32? = unkName.flatMap { vocab[Array($0.utf8)] }
         model = try BPEModel(
@@ -52,9 +50,7 @@ public struct GemmaTokenizer: Sendable {
             endOfWordSuffix: Array(((m["end_of_word_suffix"] as? String) ?? "").utf8),
             ignoreMerges: (m["ignore_merges"] as? Bool) ?? false, path: path)
         normalizer = try Self.parseNormalizer(root["normalizer"], path: path)
-        if let pre = root["pre_tokenizer"], !(pre is NSNull) {
-            throw TokenizerError.unsupported(path, "a pre_tokenizer (Gemma's tokenizer.json has none)")
-        }
+        split = try Self.parseSplit(root["pre_tokenizer"], path: path)
         var entries: [AddedTokens.Entry] = []
         for t in (root["added_tokens"] as? [[String: Any]]) ?? [] {
             guard let content = t["content"] as? String, let idn = t["id"] as? NSNumber else {
@@ -78,6 +74,46 @@ public struct GemmaTokenizer: Sendable {
         padId = try id("<pad>")
         self.addBOS = addBOS
         self.addEOS = addEOS
+    }
+
+    private static func parseSplit(_ any: Any?, path: String) throws -> (pattern: [Unicode.Scalar], behavior: SplitBehavior)? {
+        guard let p = any, !(p is NSNull) else { return nil }
+        guard let d = p as? [String: Any], (d["type"] as? String) == "Split",
+              let pat = (d["pattern"] as? [String: Any])?["String"] as? String, !pat.isEmpty,
+              let behavior = (d["behavior"] as? String).flatMap(SplitBehavior.init(rawValue:)),
+              (d["invert"] as? Bool) != true else {
+            throw TokenizerError.unsupported(path, "pre_tokenizer \((p as? [String: Any])?["type"] ?? "?") (none or Split on a literal string expected)")
+        }
+        return (Array(pat.unicodeScalars), behavior)
+    }
+
+    /// Splits normalized text on the pre-tokenizer's literal pattern.
+    private func preTokenize(_ s: [Unicode.Scalar]) -> [ArraySlice<Unicode.Scalar>] {
+        guard let (pat, behavior) = split else { return [s[...]] }
+        var pieces: [ArraySlice<Unicode.Scalar>] = []
+        var start = 0, i = 0
+        let n = s.count, m = pat.count
+        while i + m <= n {
+            guard s[i..<(i + m)].elementsEqual(pat) else { i += 1; continue }
+            switch behavior {
+            case .removed:
+                if i > start { pieces.append(s[start..<i]) }
+                start = i + m
+            case .isolated:
+                if i > start { pieces.append(s[start..<i]) }
+                pieces.append(s[i..<(i + m)])
+                start = i + m
+            case .mergedWithPrevious:
+                pieces.append(s[start..<(i + m)])
+                start = i + m
+            case .mergedWithNext:
+                if i > start { pieces.append(s[start..<i]) }
+                start = i
+            }
+            i += m
+        }
+        if start < n { pieces.append(s[start..<n]) }
+        return pieces
     }
 
     private static func parseNormalizer(_ any: Any?, path: String) throws -> [NormalizerStep] {
@@ -125,8 +161,9 @@ public struct GemmaTokenizer: Sendable {
             switch piece {
             case .token(let t): ids.append(t)
             case .text(let s):
-                let chars = normalize(s).map { Array($0.utf8) }
-                model.encode(word: chars, into: &ids)
+                for word in preTokenize(normalize(s)) {
+                    model.encode(word: word.map { Array($0.utf8) }, into: &ids)
+                }
             }
         }
         return ids

@@ -41,6 +41,25 @@ enum TokenizerFiles {
         return out
     }
 
+    /// Parses tokenizer.json BPE merges: "a b" strings (older files) or [a, b] pairs (newer files).
+    static func merges(_ any: Any?, path: String) throws -> [([UInt8], [UInt8])] {
+        guard let list = any as? [Any] else { throw TokenizerError.malformed(path, "merges is not a list") }
+        var out: [([UInt8], [UInt8])] = []
+        out.reserveCapacity(list.count)
+        for item in list {
+            if let s = item as? String {
+                let parts = s.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2 else { throw TokenizerError.malformed(path, "merge '\(s)'") }
+                out.append((Array(parts[0].utf8), Array(parts[1].utf8)))
+            } else if let pair = item as? [String], pair.count == 2 {
+                out.append((Array(pair[0].utf8), Array(pair[1].utf8)))
+            } else {
+                throw TokenizerError.malformed(path, "merge entry \(out.count) is neither 'a b' nor [a, b]")
+            }
+        }
+        return out
+    }
+
     /// Splits a file's text into lines (LF or CRLF), keeping empty lines.
     static func lines(_ s: String) -> [Substring] {
         s.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }

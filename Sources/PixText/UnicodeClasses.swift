@@ -8,11 +8,12 @@ enum UnicodeClasses {
         c == "\t" || c == "\n" || c == "\r" || c.properties.isWhitespace
     }
 
-    /// BERT control characters: categories Cc Cf Cn Co Cs, except \t \n \r.
+    /// BERT control characters: categories Cc Cf Co Cs, except \t \n \r. Unassigned code points (Cn)
+    /// are kept, as `tokenizers` keeps them (the legacy Python tokenizer dropped them).
     @inline(__always) static func isControl(_ c: Unicode.Scalar) -> Bool {
         if c == "\t" || c == "\n" || c == "\r" { return false }
         switch c.properties.generalCategory {
-        case .control, .format, .unassigned, .privateUse, .surrogate: return true
+        case .control, .format, .privateUse, .surrogate: return true
         default: return false
         }
     }
@@ -78,12 +79,14 @@ enum UnicodeClasses {
         return Array(String(s).decomposedStringWithCanonicalMapping.unicodeScalars)
     }
 
-    /// Canonical composition (NFC).
+    /// Canonical composition (NFC), by the standard library's normaliser (the one String comparison uses).
+    /// Foundation's `precomposedStringWithCanonicalMapping` is not used: on Linux it composes an unassigned
+    /// supplementary code point as if it were its low 16 bits (U+10074 U+0323 became U+1E6D).
     static func nfc(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
         if scalars.allSatisfy({ $0.isASCII }) { return scalars }
         var s = String.UnicodeScalarView()
         s.append(contentsOf: scalars)
-        return Array(String(s).precomposedStringWithCanonicalMapping.unicodeScalars)
+        return Array(String(decoding: Array(String(s)._nfcCodeUnits), as: UTF8.self).unicodeScalars)
     }
 
     /// UTF-8 bytes of a scalar sequence.

@@ -9,6 +9,7 @@ struct PixwizardCommand: AsyncParsableCommand {
         version: "0.1.0",
         // One line per subcommand.
         subcommands: [
+            ServeCommand.self,
             EditCommand.self,
             ModelsCommand.self,
             HealthCommand.self,

@@ -218,3 +218,23 @@ func maxErr(_ a: [Float], _ b: [Double]) -> Double {
         #expect(e < 1e-5)
     }
 }
+
+@Suite struct ElementwiseTests {
+    @Test func modulateGatedAddAxpy() {
+        var rng = TestRNG(state: 8)
+        let (rows, dim) = (3, 21)
+        let x = rng.tensor([rows, dim]), s = rng.tensor([dim]), g = rng.tensor([dim]), y = rng.tensor([rows, dim])
+        let x0 = x.array, y0 = y.array
+        modulate(x.pointer, scale: s.pointer, rows: rows, dim: dim)
+        let refM = (0..<(rows * dim)).map { Double(x0[$0]) * (1 + Double(s[$0 % dim])) }
+        #expect(maxErr(x.array, refM) < 1e-6)
+        gatedAdd(y.pointer, gate: g.pointer, x.pointer, rows: rows, dim: dim)
+        let refG = (0..<(rows * dim)).map { Double(y0[$0]) + Double(g[$0 % dim]) * Double(x[$0]) }
+        #expect(maxErr(y.array, refG) < 1e-6)
+        let before = y.array
+        axpy(y.pointer, 0.5, x.pointer, count: rows * dim)
+        #expect(maxErr(y.array, (0..<(rows * dim)).map { Double(before[$0]) + 0.5 * Double(x[$0]) }) < 1e-6)
+        let q = Tensor(shape: [5]); PixTensor.scale(x.pointer, 3, q.pointer, count: 5)
+        #expect(maxErr(q.array, (0..<5).map { 3 * Double(x[$0]) }) < 1e-6)
+    }
+}

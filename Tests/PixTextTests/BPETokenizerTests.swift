@@ -40,6 +40,31 @@ import Testing
         #expect(batch.ids[0].count % 8 == 0)
     }
 
+    @Test func clipLoadsTheTokenizerJSONThatTransformersSaves() throws {
+        let cases = try TextFixtures.cases()
+        let exp = try TextFixtures.expected("clip-tiny")
+        let tok = try CLIPTokenizer(directory: TextFixtures.dir + "/clip-tiny-json")
+        #expect(TextFixtures.compare("clip (tokenizer.json)", cases, got: cases.map { tok.encode($0) },
+                                     want: try TextFixtures.idLists(exp, "ids")) == 0)
+    }
+
+    @Test func gemmaLoadsTheTokenizerJSONThatTransformersSaves() throws {
+        // transformers 5 writes Gemma's tokenizer.json with a Split(" ") pre-tokenizer (recorded in
+        // expected.json by the fixture script); inject it into the fixture file and check the ids are unchanged.
+        let cases = try TextFixtures.cases()
+        let exp = try TextFixtures.expected("gemma-tiny")
+        guard var root = try TextFixtures.json(TextFixtures.dir + "/gemma-tiny/tokenizer.json") as? [String: Any],
+              let pre = exp["saved_pre_tokenizer"] else { throw TextFixtures.Failure(description: "gemma fixture") }
+        root["pre_tokenizer"] = pre
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pix-gemma-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try JSONSerialization.data(withJSONObject: root).write(to: dir.appendingPathComponent("tokenizer.json"))
+        let tok = try GemmaTokenizer(directory: dir.path)
+        #expect(TextFixtures.compare("gemma (saved by transformers 5)", cases, got: cases.map { tok.encode($0) },
+                                     want: try TextFixtures.idLists(exp, "ids")) == 0)
+    }
+
     @Test func longInputsStayFast() throws {
         let gemma = try GemmaTokenizer(directory: TextFixtures.dir + "/gemma-tiny")
         let clip = try CLIPTokenizer(directory: TextFixtures.dir + "/clip-tiny")

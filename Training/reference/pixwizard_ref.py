@@ -30,7 +30,7 @@ Deviations from the official code, all deliberate:
 from __future__ import annotations
 
 import math
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, cast
 
 import torch
 import torch.nn as nn
@@ -43,7 +43,7 @@ CONFIG_KEYS = (
 )
 
 # The official release: PixWizard_2B_GQA_patch2 (reference §2.1).
-OFFICIAL_2B: Dict[str, object] = dict(
+OFFICIAL_2B: Dict[str, Any] = dict(
     patch_size=2, in_channels=4, dim=2304, n_layers=24, n_heads=32, n_kv_heads=8, multiple_of=256,
     ffn_dim_multiplier=None, norm_eps=1e-5, learn_sigma=True, qk_norm=True, cap_feat_dim=2048,
     clip_text_dim=768, image_feat_dim=1024, image_tokens=576, sample_tokens=256, rope_theta=10000.0,
@@ -157,6 +157,10 @@ class Attention(nn.Module):
         self.wv_y = nn.Linear(y_dim, kv, bias=False)
         self.gate = nn.Parameter(torch.zeros(n_heads))
         self.wo = nn.Linear(n_heads * self.head_dim, dim, bias=False)
+        self.q_norm: nn.Module
+        self.k_norm: nn.Module
+        self.ky_norm: nn.Module
+        self.kii_norm: nn.Module
         if qk_norm:
             self.q_norm = nn.LayerNorm(n_heads * self.head_dim)
             self.k_norm = nn.LayerNorm(kv)
@@ -213,7 +217,7 @@ class FeedForward(nn.Module):
 
 
 class TransformerBlock(nn.Module):
-    def __init__(self, cfg: Dict[str, object]):
+    def __init__(self, cfg: Dict[str, Any]):
         super().__init__()
         dim = int(cfg["dim"]); eps = float(cfg["norm_eps"])
         ada = min(dim, 1024)
@@ -222,7 +226,7 @@ class TransformerBlock(nn.Module):
         self.image_xattn = self.sample_tokens > 0
         self.attention = Attention(dim, int(cfg["n_heads"]), int(cfg["n_kv_heads"]), bool(cfg["qk_norm"]),
                                    int(cfg["cap_feat_dim"]), self.image_xattn)
-        self.feed_forward = FeedForward(dim, ffn_hidden_dim(dim, int(cfg["multiple_of"]), cfg["ffn_dim_multiplier"]))  # type: ignore[arg-type]
+        self.feed_forward = FeedForward(dim, ffn_hidden_dim(dim, int(cfg["multiple_of"]), cfg["ffn_dim_multiplier"]))
         self.attention_norm1 = RMSNorm(dim, eps)
         self.ffn_norm1 = RMSNorm(dim, eps)
         self.attention_norm2 = RMSNorm(dim, eps)
@@ -304,7 +308,7 @@ class FinalLayer(nn.Module):
 class PixWizardDiT(nn.Module):
     """PixWizard's DiT. forward(...) -> [B, C*(2 if learn_sigma else 1), H, W]; callers keep [:, :C]."""
 
-    def __init__(self, **config: object):
+    def __init__(self, **config: Any):
         super().__init__()
         unknown = set(config) - set(CONFIG_KEYS)
         missing = set(CONFIG_KEYS) - set(config)
@@ -334,6 +338,9 @@ class PixWizardDiT(nn.Module):
         self.pad_token = nn.Parameter(torch.zeros(self.dim))
         self.init_weights("official")
 
+    def blocks(self) -> List[TransformerBlock]:
+        return [cast(TransformerBlock, l) for l in self.layers]
+
     # ---- initialisation -------------------------------------------------------------------------
     @torch.no_grad()
     def init_weights(self, mode: str = "official", generator: Optional[torch.Generator] = None,
@@ -352,14 +359,15 @@ class PixWizardDiT(nn.Module):
                 elif isinstance(m, RMSNorm):
                     nn.init.ones_(m.weight)
             for lin in [self.task_embedder[1], self.global_semantic_embedder[1], self.final_layer.linear,
-                        self.final_layer.adaLN_modulation[1]] + [l.adaLN_modulation[1] for l in self.layers]:
+                        self.final_layer.adaLN_modulation[1]] + [l.adaLN_modulation[1] for l in self.blocks()]:
+                lin = cast(nn.Linear, lin)
                 nn.init.zeros_(lin.weight); nn.init.zeros_(lin.bias)
-            for l in self.layers:
+            for l in self.blocks():
                 nn.init.zeros_(l.attention.gate)
                 if l.image_xattn:
-                    nn.init.zeros_(l.attention.gate_for_ii)
+                    nn.init.zeros_(cast(torch.Tensor, l.attention.gate_for_ii))
             for mlp_lin in (self.t_embedder.mlp[0], self.t_embedder.mlp[2]):
-                nn.init.normal_(mlp_lin.weight, std=0.02, generator=generator)
+                nn.init.normal_(cast(nn.Linear, mlp_lin).weight, std=0.02, generator=generator)
             nn.init.normal_(self.pad_token, std=0.02, generator=generator)
         elif mode == "live":
             for name, prm in self.named_parameters():
@@ -543,7 +551,7 @@ def sample(model: PixWizardDiT, noise: torch.Tensor, c: Conditioning, steps: int
     return x
 
 
-def count_parameters(config: Dict[str, object]) -> int:
+def count_parameters(config: Dict[str, Any]) -> int:
     """Parameter count of a config without allocating its weights (meta device)."""
     with torch.device("meta"):
         m = PixWizardDiT(**config)

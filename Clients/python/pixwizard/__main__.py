@@ -58,6 +58,9 @@ def _edit(a: argparse.Namespace) -> int:
             stream.cancel()
             print("\ncancelled", file=sys.stderr)
             return 130
+        except PixWizardError as err:
+            print(f"\nerror: {err}", file=sys.stderr)
+            return 1
     if stream.result is None:
         print("error: the daemon sent no result", file=sys.stderr)
         return 1

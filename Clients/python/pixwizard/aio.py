@@ -265,7 +265,6 @@ class EditStream:
         self._call: Optional[_Call] = None
         self._timeout = timeout
         self._deadline: Optional[float] = None
-        self._cancel_requested = False
         self.status: Optional[Status] = None
         self.result: Optional[Result] = None
 
@@ -292,14 +291,14 @@ class EditStream:
 
     async def __aexit__(self, t: Optional[type[BaseException]], e: Optional[BaseException], tb: Optional[TracebackType]) -> None:
         if not self.done and self._call is not None:
-            await self.cancel()
+            await self._client._send_cancel(self._call.id)
             self._finish(Status(StatusCode.CANCELLED, "the stream was closed before it finished"))
 
-    async def cancel(self) -> None:
-        if self.done or self._cancel_requested or self._call is None:
-            return
-        self._cancel_requested = True
-        await self._client._send_cancel(self._call.id)
+    async def cancel(self, timeout: Optional[float] = None) -> bool:
+        """True when the daemon still had the call; iterating then raises PixWizardError(CANCELLED)."""
+        if self.done or self._call is None:
+            return False
+        return await self._client.cancel(self._call.id, timeout)
 
     def _finish(self, status: Status) -> None:
         self.status = status
@@ -308,7 +307,7 @@ class EditStream:
 
     def _end(self, status: Status) -> None:
         self._finish(status)
-        if status.ok or (status.code == StatusCode.CANCELLED and self._cancel_requested):
+        if status.ok:
             raise StopAsyncIteration
         raise PixWizardError(status.code, status.message)
 

@@ -250,8 +250,8 @@ class Client:
         deadline_ms: int = 0,
         timeout: Optional[float] = None,
     ) -> EditStream:
-        """Starts a Generate call; iterate the stream for its events. A non-OK end raises PixWizardError
-        (except CANCELLED after this stream's own cancel(), which just ends the iteration)."""
+        """Starts a Generate call; iterate the stream for its events. It ends after the Summary (status
+        OK) or raises PixWizardError with the call's status, as the Swift client's stream throws."""
         opts = EditOptions(model, seed, steps, solver, text_guidance, image_guidance, resolution, width, height,
                            preview_every, preview_max_size, deadline_ms)
         req = generate_request(image, instruction, opts)
@@ -266,7 +266,6 @@ class EditStream:
         self._call = call
         self._deadline = None if timeout is None else time.monotonic() + timeout
         self._timeout = timeout
-        self._cancel_requested = False
         self.status: Optional[Status] = None
         self.result: Optional[Result] = None
 
@@ -286,15 +285,15 @@ class EditStream:
 
     def __exit__(self, t: Optional[type[BaseException]], e: Optional[BaseException], tb: Optional[TracebackType]) -> None:
         if not self.done:
-            self.cancel()
+            self._client._send_cancel(self._call.id)
             self._finish(Status(StatusCode.CANCELLED, "the stream was closed before it finished"))
 
-    def cancel(self) -> None:
-        """Asks the daemon to cancel the call (does not block); the stream then ends with CANCELLED."""
-        if self.done or self._cancel_requested:
-            return
-        self._cancel_requested = True
-        self._client._send_cancel(self._call.id)
+    def cancel(self, timeout: Optional[float] = None) -> bool:
+        """Asks the daemon to cancel the call, as the Swift client's GenerateCall.cancel(): True when
+        the daemon still had it. Iterating then raises PixWizardError(CANCELLED)."""
+        if self.done:
+            return False
+        return self._client.cancel(self._call.id, timeout)
 
     def _finish(self, status: Status) -> None:
         self.status = status
@@ -302,7 +301,7 @@ class EditStream:
 
     def _raise_or_stop(self, status: Status) -> None:
         self._finish(status)
-        if status.ok or (status.code == StatusCode.CANCELLED and self._cancel_requested):
+        if status.ok:
             raise StopIteration
         raise PixWizardError(status.code, status.message)
 

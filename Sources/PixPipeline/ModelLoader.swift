@@ -1,0 +1,29 @@
+import Foundation
+
+/// Opens a model directory (one holding config.json) as an `EditModel`, dispatching on its "family".
+public enum ModelLoader {
+    struct Header: Decodable { var family: String }
+
+    /// The family named in DIR/config.json.
+    public static func family(directory: String) throws(EngineError) -> String {
+        let url = URL(fileURLWithPath: directory).appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw .notFound("no model at \(directory): config.json is missing")
+        }
+        do {
+            return try JSONDecoder().decode(Header.self, from: Data(contentsOf: url)).family
+        } catch {
+            throw .modelFormat("\(url.path): cannot read \"family\": \(error)")
+        }
+    }
+
+    public static func load(directory: String) throws(EngineError) -> any EditModel {
+        let fam = try family(directory: directory)
+        switch fam {
+        case "pixwizard-mini", "test-random":
+            return try MiniPipeline(directory: directory)
+        default:
+            throw .modelFormat("\(directory): unknown model family \"\(fam)\" (known: pixwizard-mini, test-random)")
+        }
+    }
+}
