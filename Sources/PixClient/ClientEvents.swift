@@ -1,3 +1,4 @@
+import Foundation
 import PixWire
 
 /// Where a daemon listens.
@@ -15,6 +16,18 @@ public enum PixEndpoint: Sendable, Equatable, CustomStringConvertible {
         var host = String(rest[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         self = .tcp(host: host.isEmpty ? "127.0.0.1" : host, port: port)
+    }
+
+    /// The daemon's default Unix socket, as the C and Python clients find it: $PIXWIZARD_SOCKET, else
+    /// $XDG_RUNTIME_DIR/pixwizard.sock when that directory exists, else /tmp/pixwizard-<uid>.sock.
+    public static var defaultSocket: PixEndpoint {
+        let env = ProcessInfo.processInfo.environment
+        if let p = env["PIXWIZARD_SOCKET"], !p.isEmpty { return .unix(p) }
+        var isDir: ObjCBool = false
+        if let d = env["XDG_RUNTIME_DIR"], !d.isEmpty, FileManager.default.fileExists(atPath: d, isDirectory: &isDir), isDir.boolValue {
+            return .unix(d + "/pixwizard.sock")
+        }
+        return .unix("/tmp/pixwizard-\(getuid()).sock")
     }
 
     public var description: String {
@@ -66,9 +79,13 @@ public enum PixClientError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 
-    /// The status code this error stands for (UNAVAILABLE for transport failures).
+    /// The status code this error stands for, as the C and Python clients report it: UNAVAILABLE when the
+    /// connection could not be made or closed early, INTERNAL when the daemon broke the protocol.
     public var code: WireStatusCode {
-        if case .status(let s) = self { return s.code }
-        return .unavailable
+        switch self {
+        case .status(let s): s.code
+        case .protocolError: .internalError
+        case .connectionClosed, .connectFailed: .unavailable
+        }
     }
 }

@@ -105,13 +105,17 @@ public struct ModelInfo: Sendable, Equatable {
     public var sizeMultiple: Int
     /// Task names with one example instruction each.
     public var tasks: [(name: String, example: String)]
+    /// Bucket centres the model accepts (official: 512, 768, 1024). Empty: the model works at
+    /// `defaultResolution`² only (pixwizard-mini).
+    public var resolutions: [Int]
 
     public init(name: String, family: String, description: String, defaultSteps: Int, defaultTextGuidance: Float,
-                defaultImageGuidance: Float, defaultResolution: Int, sizeMultiple: Int, tasks: [(name: String, example: String)]) {
+                defaultImageGuidance: Float, defaultResolution: Int, sizeMultiple: Int, tasks: [(name: String, example: String)],
+                resolutions: [Int] = []) {
         self.name = name; self.family = family; self.description = description
         self.defaultSteps = defaultSteps; self.defaultTextGuidance = defaultTextGuidance
         self.defaultImageGuidance = defaultImageGuidance; self.defaultResolution = defaultResolution
-        self.sizeMultiple = sizeMultiple; self.tasks = tasks
+        self.sizeMultiple = sizeMultiple; self.tasks = tasks; self.resolutions = resolutions
     }
 
     public static func == (a: ModelInfo, b: ModelInfo) -> Bool {
@@ -119,6 +123,42 @@ public struct ModelInfo: Sendable, Equatable {
             && a.defaultTextGuidance == b.defaultTextGuidance && a.defaultImageGuidance == b.defaultImageGuidance
             && a.defaultResolution == b.defaultResolution && a.sizeMultiple == b.sizeMultiple
             && a.tasks.map(\.name) == b.tasks.map(\.name) && a.tasks.map(\.example) == b.tasks.map(\.example)
+            && a.resolutions == b.resolutions
+    }
+
+    /// The output size of a request and the bucket centre it uses (for proportional attention), or why the
+    /// request's resolution is refused. Needs only the config: the daemon answers with it before loading.
+    public func outputPlan(for r: EditRequest) throws(EngineError) -> (width: Int, height: Int, centre: Int) {
+        let m = sizeMultiple
+        if resolutions.isEmpty {
+            let S = defaultResolution
+            switch r.resolution {
+            case .modelDefault: break
+            case .bucket(let b) where b == S: break
+            case .exact(let w, let h) where w == S && h == S: break
+            default: throw .invalidArgument("\(name) works at \(S)x\(S) only; omit the resolution or ask for \(S)")
+            }
+            return (S, S, S)
+        }
+        switch r.resolution {
+        case .modelDefault, .bucket:
+            var centre = defaultResolution
+            if case let .bucket(b) = r.resolution { centre = b }
+            guard resolutions.contains(centre) else {
+                throw .invalidArgument("resolution \(centre): this model's buckets are \(resolutions)")
+            }
+            let s = try Buckets(centre: centre).closest(width: r.image.width, height: r.image.height)
+            guard s.width % m == 0, s.height % m == 0 else { throw .invalidArgument("bucket \(s) not a multiple of \(m)") }
+            return (s.width, s.height, centre)
+        case let .exact(w, h):
+            guard w > 0, h > 0, w % m == 0, h % m == 0 else {
+                throw .invalidArgument("size \(w)x\(h) must be positive multiples of \(m)")
+            }
+            guard w * h <= 2048 * 2048 else { throw .resourceExhausted("size \(w)x\(h) is over 2048² pixels") }
+            let area = Double(w * h)
+            let centre = resolutions.min { abs(Double($0 * $0) - area) < abs(Double($1 * $1) - area) } ?? defaultResolution
+            return (w, h, centre)
+        }
     }
 }
 
@@ -128,4 +168,14 @@ public protocol EditModel: AnyObject, Sendable {
     var info: ModelInfo { get }
     func edit(_ request: EditRequest, cancel: CancellationFlag,
               events: (PipelineEvent) -> Void) throws(EngineError) -> RGBImage
+}
+
+extension EngineError: CustomStringConvertible {
+    /// The message alone, for people (the daemon sends the message with its own status code).
+    public var description: String {
+        switch self {
+        case .invalidArgument(let m), .notFound(let m), .modelFormat(let m), .resourceExhausted(let m), .internalError(let m): m
+        case .cancelled: "cancelled"
+        }
+    }
 }

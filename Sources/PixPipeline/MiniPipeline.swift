@@ -18,9 +18,9 @@ public final class MiniPipeline: EditModel, @unchecked Sendable {
     let text: MiniLMEncoder
     let imageEncoder: PatchImageEncoder?
 
-    public init(directory: String) throws(EngineError) {
-        let dir = URL(fileURLWithPath: directory)
-        let cfgURL = dir.appendingPathComponent("config.json")
+    /// The validated config.json of a mini-architecture model directory.
+    public static func config(directory: String) throws(EngineError) -> MiniModelConfig {
+        let cfgURL = URL(fileURLWithPath: directory).appendingPathComponent("config.json")
         let cfg: MiniModelConfig
         do {
             let data = try Data(contentsOf: cfgURL)
@@ -29,6 +29,20 @@ public final class MiniPipeline: EditModel, @unchecked Sendable {
             throw .modelFormat("\(cfgURL.path): \(error)")
         }
         try cfg.validate()
+        return cfg
+    }
+
+    /// What the daemon reports about a model directory with this config (no weights read).
+    public static func info(_ cfg: MiniModelConfig) -> ModelInfo {
+        ModelInfo(name: cfg.name, family: cfg.family, description: cfg.description ?? cfg.family,
+                  defaultSteps: cfg.sampler.steps, defaultTextGuidance: cfg.sampler.textGuidance,
+                  defaultImageGuidance: cfg.sampler.imageGuidance, defaultResolution: cfg.resolution,
+                  sizeMultiple: cfg.resolution, tasks: cfg.tasks.map { (name: $0.name, example: $0.example) })
+    }
+
+    public init(directory: String) throws(EngineError) {
+        let dir = URL(fileURLWithPath: directory)
+        let cfg = try Self.config(directory: directory)
         config = cfg
         do {
             let files = (cfg.ditWeights ?? ["dit.safetensors"]).map { dir.appendingPathComponent($0).path }
@@ -54,10 +68,7 @@ public final class MiniPipeline: EditModel, @unchecked Sendable {
         } else {
             imageEncoder = nil
         }
-        info = ModelInfo(name: cfg.name, family: cfg.family, description: cfg.description ?? cfg.family,
-                         defaultSteps: cfg.sampler.steps, defaultTextGuidance: cfg.sampler.textGuidance,
-                         defaultImageGuidance: cfg.sampler.imageGuidance, defaultResolution: cfg.resolution,
-                         sizeMultiple: cfg.resolution, tasks: cfg.tasks.map { (name: $0.name, example: $0.example) })
+        info = Self.info(cfg)
     }
 
     public static let maxSteps = 1000
@@ -77,13 +88,7 @@ public final class MiniPipeline: EditModel, @unchecked Sendable {
         guard !instruction.isEmpty else {
             throw .invalidArgument("the instruction is empty: say what to do, e.g. \"\(config.tasks.first?.example ?? "remove the noise")\"")
         }
-        switch request.resolution {
-        case .modelDefault: break
-        case .bucket(let r) where r == S: break
-        case .exact(let w, let h) where w == S && h == S: break
-        default:
-            throw .invalidArgument("\(config.name) works at \(S)x\(S) only; omit the resolution or ask for \(S)")
-        }
+        _ = try info.outputPlan(for: request)   // S×S only
         let steps = request.steps == 0 ? config.sampler.steps : request.steps
         guard steps >= 1, steps <= Self.maxSteps else { throw .invalidArgument("steps must be 1...\(Self.maxSteps), got \(steps)") }
         let sTxt = request.textGuidance ?? config.sampler.textGuidance

@@ -17,13 +17,29 @@ public enum ModelLoader {
         }
     }
 
+    /// What a model directory holds, from its config.json only (no weights are read): the daemon lists
+    /// models and sizes requests with it before the first load.
+    public static func info(directory: String) throws(EngineError) -> ModelInfo {
+        let fam = try family(directory: directory)
+        switch fam {
+        case "pixwizard-mini", "test-random":
+            return MiniPipeline.info(try MiniPipeline.config(directory: directory))
+        case OfficialModelConfig.family:
+            return OfficialPipeline.info(try OfficialModelConfig.load(directory: directory))
+        default:
+            throw .modelFormat("\(directory): unknown model family \"\(fam)\" (known: pixwizard-mini, pixwizard-official, test-random)")
+        }
+    }
+
     public static func load(directory: String) throws(EngineError) -> any EditModel {
         let fam = try family(directory: directory)
         switch fam {
         case "pixwizard-mini", "test-random":
             return try MiniPipeline(directory: directory)
+        case OfficialModelConfig.family:
+            return try OfficialPipeline(directory: directory)
         default:
-            throw .modelFormat("\(directory): unknown model family \"\(fam)\" (known: pixwizard-mini, test-random)")
+            throw .modelFormat("\(directory): unknown model family \"\(fam)\" (known: pixwizard-mini, pixwizard-official, test-random)")
         }
     }
 }

@@ -18,8 +18,8 @@ public final class OfficialPipeline: EditModel, @unchecked Sendable {
     public let directory: String
     let dit: PixWizardDiT
     let sampler: FlowSampler
-    let gemmaTokenizer: GemmaTokenizer?
-    let clipTokenizer: CLIPTokenizer?
+    let gemmaTokenizer: GemmaTokenizer
+    let clipTokenizer: CLIPTokenizer
 
     public init(directory: String) throws(EngineError) {
         self.directory = directory
@@ -34,15 +34,25 @@ public final class OfficialPipeline: EditModel, @unchecked Sendable {
             dit = PixWizardDiT(weights: try DiTWeights(config: c.dit, paths: [directory + "/dit.safetensors"]))
         } catch { throw .modelFormat("\(directory): \(error.description)") }
         sampler = FlowSampler(dit: dit)
-        // Tokenizers are needed by `edit` only; the tokenized entry points work without them.
-        gemmaTokenizer = try? GemmaTokenizer(directory: directory + "/tokenizer/gemma")
-        clipTokenizer = try? CLIPTokenizer(directory: directory + "/tokenizer/clip")
-        info = ModelInfo(name: c.name, family: OfficialModelConfig.family,
-                         description: "PixWizard (official checkpoint, \(c.dtype)): Gemma-2B + CLIP ViT-L/14-336 + SDXL VAE, "
-                            + "\(c.dit.nLayers)-layer DiT dim \(c.dit.dim)",
-                         defaultSteps: c.defaults.steps, defaultTextGuidance: c.defaults.textGuidance,
-                         defaultImageGuidance: c.defaults.imageGuidance, defaultResolution: c.defaults.resolution,
-                         sizeMultiple: c.sizeMultiple, tasks: OfficialPipeline.tasks)
+        // Tokenizers: a model directory without them cannot edit, so it does not load.
+        do {
+            gemmaTokenizer = try GemmaTokenizer(directory: directory + "/tokenizer/gemma")
+            clipTokenizer = try CLIPTokenizer(directory: directory + "/tokenizer/clip")
+        } catch {
+            throw .modelFormat("\(directory)/tokenizer: \(error) (a converted model holds tokenizer/gemma/tokenizer.json "
+                + "and tokenizer/clip/{vocab.json,merges.txt}: rerun Training/convert_official.py)")
+        }
+        info = Self.info(c)
+    }
+
+    /// What the daemon reports about a model directory with this config (no weights read).
+    public static func info(_ c: OfficialModelConfig) -> ModelInfo {
+        ModelInfo(name: c.name, family: OfficialModelConfig.family,
+                  description: "PixWizard (official checkpoint, \(c.dtype)): Gemma-2B + CLIP ViT-L/14-336 + SDXL VAE, "
+                    + "\(c.dit.nLayers)-layer DiT dim \(c.dit.dim)",
+                  defaultSteps: c.defaults.steps, defaultTextGuidance: c.defaults.textGuidance,
+                  defaultImageGuidance: c.defaults.imageGuidance, defaultResolution: c.defaults.resolution,
+                  sizeMultiple: c.sizeMultiple, tasks: OfficialPipeline.tasks, resolutions: c.defaults.resolutions)
     }
 
     static let tasks: [(name: String, example: String)] = [
@@ -63,9 +73,7 @@ public final class OfficialPipeline: EditModel, @unchecked Sendable {
     public func edit(_ request: EditRequest, cancel: CancellationFlag,
                      events: (PipelineEvent) -> Void) throws(EngineError) -> RGBImage {
         let c = config
-        guard let gt = gemmaTokenizer, let ct = clipTokenizer else {
-            throw .modelFormat("\(directory): tokenizer/gemma/tokenizer.json or tokenizer/clip/{vocab.json,merges.txt} missing")
-        }
+        let gt = gemmaTokenizer, ct = clipTokenizer
         guard request.image.width > 0, request.image.height > 0 else { throw .invalidArgument("empty input image") }
         let steps = request.steps == 0 ? c.defaults.steps : request.steps
         guard steps >= 1, steps <= 1000 else { throw .invalidArgument("steps must be in 1...1000") }
@@ -129,26 +137,8 @@ public final class OfficialPipeline: EditModel, @unchecked Sendable {
 
     /// Output (width, height) and the bucket centre used for proportional attention.
     func outputSize(_ r: EditRequest) throws(EngineError) -> (Int, Int, Int) {
-        let m = config.sizeMultiple
-        switch r.resolution {
-        case .modelDefault, .bucket:
-            var centre = config.defaults.resolution
-            if case let .bucket(b) = r.resolution { centre = b }
-            guard config.defaults.resolutions.contains(centre) else {
-                throw .invalidArgument("resolution \(centre): this model's buckets are \(config.defaults.resolutions)")
-            }
-            let s = try Buckets(centre: centre).closest(width: r.image.width, height: r.image.height)
-            guard s.width % m == 0, s.height % m == 0 else { throw .invalidArgument("bucket \(s) not a multiple of \(m)") }
-            return (s.width, s.height, centre)
-        case let .exact(w, h):
-            guard w > 0, h > 0, w % m == 0, h % m == 0 else {
-                throw .invalidArgument("size \(w)x\(h) must be positive multiples of \(m)")
-            }
-            guard w * h <= 2048 * 2048 else { throw .resourceExhausted("size \(w)x\(h) is over 2048² pixels") }
-            let area = Double(w * h)
-            let centre = Buckets.centres.min { abs(Double($0 * $0) - area) < abs(Double($1 * $1) - area) } ?? 768
-            return (w, h, centre)
-        }
+        let p = try info.outputPlan(for: r)
+        return (p.width, p.height, p.centre)
     }
 
     // MARK: stages (tokenized entry points; also what the parity tests call)

@@ -152,14 +152,23 @@ final class ConnectionHandler: ChannelInboundHandler {
         } catch {
             return reply(s, id, nil, WireStatus(.internalError, "\(error)"))
         }
+        // The output size, from the model's config (no load needed); a resolution the model refuses is
+        // answered now, before the job is queued.
+        let info = core.registry.info(model)
+        var width: UInt32 = 0, height: UInt32 = 0
+        if let info {
+            do {
+                let plan = try info.outputPlan(for: request)
+                width = UInt32(clamping: plan.width); height = UInt32(clamping: plan.height)
+            } catch { return reply(s, id, nil, WireStatus(error)) }
+        } else if case .exact(let w, let h) = request.resolution {
+            width = UInt32(w); height = UInt32(h)
+        }
         let deadline = g.deadlineMs > 0 ? arrival + .milliseconds(Int(g.deadlineMs)) : nil
         let sink = CallSink(callId: id, connection: s)
         let job = GenerateJob(jobId: core.makeJobId(), sink: sink, modelName: model, request: request,
                               arrival: arrival, deadline: deadline)
         _ = s.beginCall(id, .generate(job))
-        let info = core.registry.cachedInfo(model)
-        var width: UInt32 = 0, height: UInt32 = 0
-        if case .exact(let w, let h) = request.resolution { width = UInt32(w); height = UInt32(h) }
         let steps = request.steps > 0 ? request.steps : (info?.defaultSteps ?? 0)
         sink.send(.accepted(WireAccepted(jobId: job.jobId, seed: request.seed, width: width, height: height,
                                          steps: UInt32(clamping: steps))))

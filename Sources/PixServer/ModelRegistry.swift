@@ -57,7 +57,16 @@ final class ModelRegistry: Sendable {
         return requested
     }
 
-    func cachedInfo(_ name: String) -> ModelInfo? { state.withLock { $0.infoCache[name] } }
+    /// What a model reports, from the loaded model or else from its config.json alone (no weights read);
+    /// nil when the config does not parse (loading will then say why).
+    func info(_ name: String) -> ModelInfo? {
+        if let i = state.withLock({ $0.infoCache[name] }) { return i }
+        guard let i = try? ModelLoader.info(directory: directory.appendingPathComponent(name, isDirectory: true).path) else {
+            return nil
+        }
+        state.withLock { s in if s.infoCache[name] == nil { s.infoCache[name] = i } }
+        return i
+    }
 
     /// The loaded model, loading it first when needed (worker thread). `loadSeconds` is nil when it was loaded.
     func model(named name: String) throws(EngineError) -> (model: any EditModel, loadSeconds: Double?) {
@@ -101,8 +110,8 @@ final class ModelRegistry: Sendable {
     func wireModels() -> [WireModelInfo] {
         let def = defaultName
         return available().map { name in
-            let (info, loaded) = state.withLock { ($0.infoCache[name], $0.loaded[name] != nil) }
-            return Self.wire(name: name, info: info, loaded: loaded, isDefault: name == def)
+            let loaded = state.withLock { $0.loaded[name] != nil }
+            return Self.wire(name: name, info: info(name), loaded: loaded, isDefault: name == def)
         }
     }
 

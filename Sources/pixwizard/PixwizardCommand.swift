@@ -14,5 +14,6 @@ struct PixwizardCommand: AsyncParsableCommand {
             ModelsCommand.self,
             HealthCommand.self,
             InfoCommand.self,
+            BatchCommand.self,
         ])
 }

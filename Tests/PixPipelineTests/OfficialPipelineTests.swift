@@ -115,4 +115,29 @@ import PixWeights
         #expect(throws: EngineError.self) { try model.edit(bad, cancel: CancellationFlag()) { _ in } }
         #expect(throws: EngineError.self) { try OfficialPipeline(directory: Self.dir + "/gemma") }
     }
+
+    @Test func loaderDispatchesOnFamilyAndNeedsTokenizers() throws {
+        let loaded = try ModelLoader.load(directory: Self.dir + "/model")
+        #expect(loaded is OfficialPipeline && loaded.info == model.info)
+        // The config alone gives the same info (the daemon lists and sizes requests with it before loading).
+        #expect(try ModelLoader.info(directory: Self.dir + "/model") == model.info)
+        #expect(model.info.resolutions == [512, 768, 1024] && model.info.sizeMultiple == 16)
+        let wide = EditRequest(image: RGBImage(width: 300, height: 100, pixels: [UInt8](repeating: 0, count: 90_000)), instruction: "x")
+        let plan = try model.info.outputPlan(for: wide)
+        #expect(plan.centre == 768 && plan.width > plan.height && plan.width % 16 == 0)
+
+        // A converted directory without its tokenizers does not load, and says what is missing.
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("official-notok-\(getpid())")
+        try? FileManager.default.removeItem(at: tmp)
+        try FileManager.default.copyItem(atPath: Self.dir + "/model", toPath: tmp.path)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        try FileManager.default.removeItem(at: tmp.appendingPathComponent("tokenizer/clip"))
+        do {
+            _ = try ModelLoader.load(directory: tmp.path)
+            Issue.record("loaded without a CLIP tokenizer")
+        } catch {
+            guard case .modelFormat(let m) = error else { Issue.record("\(error)"); return }
+            #expect(m.contains("tokenizer"), "\(m)")
+        }
+    }
 }

@@ -55,6 +55,8 @@ import Testing
         let res = try #require(r.result)
         let img = try PNGCodec.decode(res.png)
         #expect(img.width == res.width && img.height == res.height && img.width > 0)
+        // Accepted announced the output size before the job ran.
+        #expect(r.accepted?.width == UInt32(res.width) && r.accepted?.height == UInt32(res.height), "\(String(describing: r.accepted))")
         let s = try #require(r.summary)
         #expect(s.seed == 7 && s.steps == UInt32(steps) && s.totalSeconds > 0)
         // Event order: accepted first, stages before progress, result then summary last.
@@ -308,8 +310,54 @@ import Testing
         #expect(d.stop() == 0)
     }
 
+    /// The converted (fake) official checkpoint is listed from its config before any load, refuses a size
+    /// off its 16-pixel grid at once, and runs Gemma + CLIP + VAE + the DiT with three-branch CFG in the daemon.
+    @Test func convertedOfficialCheckpointRunsInTheDaemon() async throws {
+        let d = try TestDaemon()
+        let c = try await d.client()
+        let name = TestDaemon.officialFixtureName
+        let listed = try #require(try await c.listModels().first { $0.name == name })
+        #expect(listed.family == "pixwizard-official" && !listed.loaded && listed.sizeMultiple == 16
+                && listed.defaultSteps == 59 && listed.defaultResolution == 768 && !listed.tasks.isEmpty, "\(listed)")
+
+        var bad = Self.shortJob(seed: 3, steps: 2)
+        bad.model = name
+        bad.width = 40; bad.height = 40
+        let refused = await collect(c.generate(bad))
+        #expect(refused.status.code == .invalidArgument && refused.status.message.contains("16"), "\(refused.status)")
+
+        var p = GenerateParams(image: .png(TestDaemon.testPNG(48, 32)), instruction: "Remove the rain from this photo.",
+                               model: name, seed: 11, steps: 3, textGuidance: 4, imageGuidance: 1.5, width: 64, height: 48,
+                               previewEvery: 1)
+        p.previewMaxSize = 32
+        let r = await collect(c.generate(p))
+        #expect(r.status.code == .ok, "\(r.status)")
+        #expect(r.accepted?.width == 64 && r.accepted?.height == 48 && r.accepted?.steps == 3)
+        #expect(r.progressSteps == [1, 2, 3] && r.previews.map(\.step) == [1, 2, 3])
+        #expect(r.previews.allSatisfy { max($0.width, $0.height) <= 32 })
+        let res = try #require(r.result)
+        let img = try PNGCodec.decode(res.png)
+        #expect(img.width == 64 && img.height == 48)
+        let stages = r.summary?.timings.map(\.stage) ?? []
+        print("official fake checkpoint in the daemon: stages \(stages), total \(r.summary?.totalSeconds ?? -1) s")
+        // Deterministic for a seed; the model stays loaded.
+        let again = await collect(c.generate(p))
+        #expect(again.result?.png == res.png)
+        #expect(try await c.listModels().first { $0.name == name }?.loaded == true)
+        // Default bucket: a 48x32 input goes to the 768 bucket with the closest aspect ratio (3:2 → 944x624).
+        var q = p
+        q.width = 0; q.height = 0; q.steps = 1; q.previewEvery = 0
+        let b = await collect(c.generate(q))
+        #expect(b.status.code == .ok, "\(b.status)")
+        let acc = try #require(b.accepted), br = try #require(b.result)
+        #expect(Int(acc.width) == br.width && Int(acc.height) == br.height && br.width > br.height
+                && br.width * br.height <= 768 * 768 && br.width % 16 == 0 && br.height % 16 == 0, "\(acc) \(br.width)x\(br.height)")
+        await c.close()
+        #expect(d.stop() == 0)
+    }
+
     @Test func cliHelpAndEdit() async throws {
-        for sub in [[], ["serve"], ["edit"], ["models"], ["health"], ["info"]] {
+        for sub in [[], ["serve"], ["edit"], ["models"], ["health"], ["info"], ["batch"]] {
             let (code, out) = try run(TestDaemon.binary, sub + ["--help"])
             #expect(code == 0 && out.contains("USAGE"), "\(sub) --help")
         }

@@ -37,8 +37,19 @@ final class TestDaemon: @unchecked Sendable {
         do { try p.run() } catch { return .failure(TestFailure("cannot run \(script): \(error)")) }
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { return .failure(TestFailure("\(script) exited \(p.terminationStatus)")) }
+        // The FAKE official release converted by Training/convert_official.py (Tests/Fixtures/official/model,
+        // regenerated and compared byte for byte by scripts/test-official.sh): tiny random weights in the
+        // official layout, served by the same loader as a real converted checkpoint.
+        let official = packageRoot.appendingPathComponent("Tests/Fixtures/official/model").path
+        do {
+            try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent(officialFixtureName).path,
+                                                       withDestinationPath: official)
+        } catch { return .failure(TestFailure("cannot link \(official): \(error)")) }
         return .success(dir.path)
     }()
+
+    /// The converted fake official checkpoint's name in the models directory.
+    static let officialFixtureName = "fake-official-tiny"
 
     let dir: URL
     let socketPath: String
