@@ -13,6 +13,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let core: DaemonCore
     private var decoder: FrameDecoder
     private var state: ConnectionState?
+    /// When the frame now partly buffered began arriving (nil: none is).
+    private var partialSince: NIODeadline?
+    private var partialCheck: Scheduled<Void>?
 
     init(core: DaemonCore) {
         self.core = core
@@ -32,6 +35,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        partialCheck?.cancel()
+        partialCheck = nil
         if let s = state {
             core.remove(s)
             for job in s.generateJobs() { core.queue.cancel(job, .disconnected) }
@@ -49,11 +54,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard let s = state else { return }
         let buffer = unwrapInboundIn(data)
         decoder.append(buffer.readableBytesView)
+        defer { watchPartialFrame(context) }
         while true {
             let frame: Frame
             do {
                 guard let f = try decoder.next() else { return }
                 frame = f
+                partialSince = nil
             } catch {
                 return protocolViolation(context, s, "\(error)")
             }
@@ -68,6 +75,32 @@ final class ConnectionHandler: ChannelInboundHandler {
                 continue
             }
             dispatch(message, s)
+        }
+    }
+
+    /// Starts the clock when a frame is left incomplete; closes the connection when it is still
+    /// incomplete `frameTimeoutSeconds` after its first byte.
+    private func watchPartialFrame(_ context: ChannelHandlerContext) {
+        guard state != nil, context.channel.isActive else { return }
+        guard decoder.bufferedBytes > 0 else {
+            partialSince = nil
+            return
+        }
+        if partialSince == nil { partialSince = .now() }
+        guard partialCheck == nil, let since = partialSince else { return }
+        let limit = core.config.limits.frameTimeoutSeconds
+        let at = since + .nanoseconds(Int64(limit * 1e9))
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        partialCheck = context.eventLoop.scheduleTask(deadline: at) { [self] in
+            partialCheck = nil
+            let ctx = loopBound.value
+            guard let s = state, let started = partialSince else { return }
+            if started + .nanoseconds(Int64(limit * 1e9)) <= .now() {
+                protocolViolation(ctx, s, String(format: "a frame stayed incomplete for %.0f s (%d bytes received)",
+                                                 limit, decoder.bufferedBytes))
+            } else {
+                watchPartialFrame(ctx)   // an older frame completed; watch the one now pending
+            }
         }
     }
 

@@ -16,6 +16,9 @@ public struct ServerLimits: Sendable, Equatable {
     /// previews and progress are skipped, past `stalledPeerBytes` the connection is closed.
     public var previewDropBytes: Int = 4 << 20
     public var stalledPeerBytes: Int = 256 << 20
+    /// A frame must arrive whole within this many seconds of its first byte; a peer that stops mid-frame
+    /// is answered on call 0 and disconnected (so a half-sent frame cannot hold a connection slot forever).
+    public var frameTimeoutSeconds: Double = 30
 
     public init() {}
 

@@ -28,6 +28,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most solver steps per request.") var maxSteps = ServerLimits().maxSteps
     @Option(help: "Most concurrent connections.") var maxConnections = ServerLimits().maxConnections
     @Option(help: "Largest frame, in bytes.") var maxFrameBytes = ServerLimits().maxFrameBytes
+    @Option(help: "Seconds a frame may take to arrive whole; a peer that stalls mid-frame is disconnected.")
+    var frameTimeout = ServerLimits().frameTimeoutSeconds
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func run() throws {
@@ -56,6 +58,8 @@ struct ServeCommand: ParsableCommand {
         config.limits.maxSteps = maxSteps
         config.limits.maxConnections = maxConnections
         config.limits.maxFrameBytes = maxFrameBytes
+        config.limits.frameTimeoutSeconds = frameTimeout
+        guard frameTimeout > 0, frameTimeout.isFinite else { throw ValidationError("--frame-timeout must be positive") }
         guard config.unixSocketPath != nil || config.tcpHost != nil else {
             throw ValidationError("--no-unix and --no-tcp leave nothing to listen on")
         }

@@ -186,7 +186,8 @@ import Testing
     }
 
     @Test func badInputIsAnsweredWhileAnotherClientsGenerateCompletes() async throws {
-        let d = try TestDaemon(["--max-pixels", "65536", "--max-steps", "200", "--max-frame-bytes", "1000000"])
+        let d = try TestDaemon(["--max-pixels", "65536", "--max-steps", "200", "--max-frame-bytes", "1000000",
+                                "--frame-timeout", "1"])
         let good = try await d.client(tcp: true)
         var p = Self.shortJob(seed: 11, steps: 40)
         p.previewEvery = 1
@@ -228,6 +229,10 @@ import Testing
                     .contains("exceeds the maximum"))
         #expect(try rawExchange(d.socketPath, Array("GET / HTTP/1.1\r\n\r\n".utf8)).contains("reserved bits"))
         #expect(try rawExchange(d.socketPath, Frame(payload: [0x0A, 0x10, 0x01]).bytes).contains("malformed"))
+        // Half a frame, then silence: answered and closed after --frame-timeout (1 s), not held forever.
+        let half = Array(ClientMessage(callId: 1, body: .health).frameBytes().prefix(4))
+        let halfAnswer = try rawExchange(d.socketPath, half)
+        #expect(halfAnswer.contains("incomplete"), "\(halfAnswer)")
         let stalled = try stalledReader(d.socketPath)   // asks for previews, never reads
         defer { close(stalled) }
 
