@@ -90,16 +90,17 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard partialCheck == nil, let since = partialSince else { return }
         let limit = core.config.limits.frameTimeoutSeconds
         let at = since + .nanoseconds(Int64(limit * 1e9))
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        partialCheck = context.eventLoop.scheduleTask(deadline: at) { [self] in
-            partialCheck = nil
-            let ctx = loopBound.value
-            guard let s = state, let started = partialSince else { return }
+        // Runs on this connection's event loop, as every other method of the handler.
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        partialCheck = context.eventLoop.scheduleTask(deadline: at) {
+            let (h, ctx) = bound.value
+            h.partialCheck = nil
+            guard let s = h.state, let started = h.partialSince else { return }
             if started + .nanoseconds(Int64(limit * 1e9)) <= .now() {
-                protocolViolation(ctx, s, String(format: "a frame stayed incomplete for %.0f s (%d bytes received)",
-                                                 limit, decoder.bufferedBytes))
+                h.protocolViolation(ctx, s, String(format: "a frame stayed incomplete for %.0f s (%d bytes received)",
+                                                   limit, h.decoder.bufferedBytes))
             } else {
-                watchPartialFrame(ctx)   // an older frame completed; watch the one now pending
+                h.watchPartialFrame(ctx)   // an older frame completed; watch the one now pending
             }
         }
     }
