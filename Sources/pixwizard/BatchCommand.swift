@@ -31,6 +31,7 @@ struct BatchCommand: ParsableCommand {
     }
 
     func run() throws {
+        BLASEnvironment.ensure()
         guard pixwizard_cpu_supported() == 1 else {
             throw ValidationError("this build needs a CPU with AVX2, FMA and F16C (x86-64-v3)")
         }

@@ -33,6 +33,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func run() throws {
+        BLASEnvironment.ensure()
         guard pixwizard_cpu_supported() == 1 else {
             throw ValidationError("this build needs a CPU with AVX2, FMA and F16C (x86-64-v3)")
         }

@@ -361,6 +361,20 @@ import Testing
         #expect(d.stop() == 0)
     }
 
+    /// Started without OPENBLAS_THREAD_TIMEOUT, `serve` sets it and re-executes itself (same pid), so its
+    /// OpenBLAS threads do not spin between calls; it then serves as usual.
+    @Test func serveSetsTheBLASEnvironmentItself() async throws {
+        let d = try TestDaemon(tcp: false, blasEnvironment: false)
+        let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(d.process.processIdentifier)/environ"))
+        let vars = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        #expect(vars.contains("OPENBLAS_THREAD_TIMEOUT=1"), "\(vars.filter { $0.hasPrefix("OPENBLAS") })")
+        let c = try await d.client()
+        let r = await collect(c.generate(Self.shortJob(seed: 2, steps: 2)))
+        #expect(r.status.code == .ok, "\(r.status)")
+        await c.close()
+        #expect(d.stop() == 0)
+    }
+
     @Test func cliHelpAndEdit() async throws {
         for sub in [[], ["serve"], ["edit"], ["models"], ["health"], ["info"], ["batch"]] {
             let (code, out) = try run(TestDaemon.binary, sub + ["--help"])

@@ -58,7 +58,8 @@ final class TestDaemon: @unchecked Sendable {
     private let outPipe = Pipe()
     private(set) var output = ""
 
-    init(_ extraArgs: [String] = [], tcp: Bool = true) throws {
+    /// `blasEnvironment: false` starts the daemon without OPENBLAS_THREAD_TIMEOUT, as a user's shell would.
+    init(_ extraArgs: [String] = [], tcp: Bool = true, blasEnvironment: Bool = true) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("pwd-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         socketPath = dir.appendingPathComponent("s.sock").path
@@ -67,7 +68,7 @@ final class TestDaemon: @unchecked Sendable {
         process.arguments = ["serve", "--socket", socketPath, "--models", models, "--default-model", "test-random",
                              "--log-level", "warning"] + (tcp ? ["--port", "0"] : ["--no-tcp"]) + extraArgs
         var env = ProcessInfo.processInfo.environment
-        env["OPENBLAS_THREAD_TIMEOUT"] = "1"
+        env["OPENBLAS_THREAD_TIMEOUT"] = blasEnvironment ? "1" : nil
         env["OMP_WAIT_POLICY"] = "PASSIVE"
         process.environment = env
         process.standardOutput = outPipe
