@@ -7,13 +7,15 @@ import PixPipeline
 /// Runs many edits in-process, without a daemon: the evaluation harness (Training/mini/evaluate.py) and
 /// scripted bulk jobs. One JSON object per input line:
 ///   {"id": "0001", "input": "in.png", "instruction": "remove the noise", "seed": 7, "steps": 3}
-/// writes OUT/<id>.png; `seed` and `steps` are optional (0 = the model's default steps).
+/// writes OUT/<id>.png; `seed`, `steps`, `text_guidance` and `image_guidance` are optional (absent or 0
+/// steps = the model's defaults).
 struct BatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batch",
         abstract: "Edit every image listed in a JSONL file with a model directory, in process (no daemon).",
         discussion: """
-            Each input line: {"id": "...", "input": "IN.png", "instruction": "...", "seed": N, "steps": N}.
+            Each input line: {"id": "...", "input": "IN.png", "instruction": "...", "seed": N, "steps": N,
+            "text_guidance": X, "image_guidance": X} (all but id, input and instruction optional).
             The result of each line is written to OUTPUT-DIR/<id>.png. A bad line stops the batch with its line number.
             """)
 
@@ -28,6 +30,8 @@ struct BatchCommand: ParsableCommand {
         var instruction: String
         var seed: UInt64?
         var steps: Int?
+        var text_guidance: Float?
+        var image_guidance: Float?
     }
 
     func run() throws {
@@ -85,7 +89,8 @@ struct BatchCommand: ParsableCommand {
                 let image: RGBImage
                 do { image = try PNGCodec.decode(Array(data)) } catch { return "job \(job.id): \(job.input): \(error)" }
                 let request = EditRequest(image: image, instruction: job.instruction, seed: job.seed ?? 0,
-                                          steps: job.steps ?? 0)
+                                          steps: job.steps ?? 0, textGuidance: job.text_guidance,
+                                          imageGuidance: job.image_guidance)
                 let out = try model.edit(request, cancel: CancellationFlag()) { _ in }
                 let png = try PNGCodec.encode(out)
                 try Data(png).write(to: URL(fileURLWithPath: outDir).appendingPathComponent(job.id + ".png"))

@@ -153,8 +153,9 @@ class TorchEngine:
 
 
 class SwiftEngine:
-    def __init__(self, model_dir: str, steps: int | None, work: str, binary: str):
+    def __init__(self, model_dir: str, steps: int | None, work: str, binary: str, guidance: float | None = None):
         self.model_dir, self.steps, self.work, self.bin = model_dir, steps, work, binary
+        self.guidance = guidance
 
     def run(self, images, instructions, seeds):
         from PIL import Image
@@ -169,6 +170,8 @@ class SwiftEngine:
             job = {"id": f"{i:05d}", "input": p, "instruction": ins, "seed": sd}
             if self.steps:
                 job["steps"] = self.steps
+            if self.guidance is not None:
+                job["text_guidance"] = self.guidance
             lines.append(json.dumps(job))
         jl = os.path.join(self.work, "jobs.jsonl")
         with open(jl, "w") as f:
@@ -391,7 +394,7 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=12, help="images per task")
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--steps", type=int, default=None)
-    ap.add_argument("--guidance", type=float, default=None, help="text guidance (torch engine)")
+    ap.add_argument("--guidance", type=float, default=None, help="text guidance (default: the model's)")
     ap.add_argument("--tasks", default=",".join(tw.TASKS))
     ap.add_argument("--out", default=os.path.join(ROOT, "out", "eval"))
     ap.add_argument("--threads", type=int, default=2)
@@ -408,7 +411,7 @@ def main(argv=None):
             sys.exit("evaluate: the Swift binary with `pixwizard batch` is not built")
         engine_name = "swift" if b else "torch"
     if engine_name == "swift":
-        eng = SwiftEngine(a.model, a.steps, os.path.join(a.out, "swift"), b)
+        eng = SwiftEngine(a.model, a.steps, os.path.join(a.out, "swift"), b, a.guidance)
     else:
         eng = TorchEngine(a.model, a.steps, a.guidance, a.threads)
     print(f"evaluate: engine={engine_name} model={a.model} n={a.n} seed={a.seed}", flush=True)
