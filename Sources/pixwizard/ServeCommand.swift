@@ -73,21 +73,21 @@ struct ServeCommand: ParsableCommand {
             printError("pixwizard serve: \(error)")
             throw ExitCode(1)
         }
-        // Signals: handled on a dispatch queue, never by the default action.
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            src.setEventHandler { daemon.shutdown() }
-            src.resume()
-            sources.append(src)
+        // Signals: a sigaction handler installed now, before "listening" is printed, wakes this thread.
+        guard pixwizard_stop_signals_install() == 0 else {
+            daemon.shutdown()
+            throw ValidationError("cannot install the SIGTERM/SIGINT handler")
         }
+        let signalWaiter = Thread {
+            pixwizard_stop_signals_wait()
+            daemon.shutdown()
+        }
+        signalWaiter.start()
         let modelList = daemon.modelNames
         say("pixwizard serve: listening on \(endpoints)")
         say("pixwizard serve: models in \(config.modelsDirectory): \(modelList.isEmpty ? "none" : modelList.joined(separator: ", "))"
               + (daemon.defaultModelName.map { " (default \($0))" } ?? ""))
         daemon.waitUntilStopped()
-        withExtendedLifetime(sources) {}
         say("pixwizard serve: stopped")
     }
 }

@@ -282,7 +282,7 @@ import Testing
         #expect(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("already listening"))
         // Kill it hard: the socket file stays behind, stale; the next daemon replaces it.
         kill(d.process.processIdentifier, SIGKILL)
-        d.process.waitUntilExit()
+        _ = d.stop()   // waits for the exit (SIGTERM to a dead pid is harmless)
         #expect(FileManager.default.fileExists(atPath: d.socketPath))
         let third = try TestDaemon(["--socket", d.socketPath], tcp: false)
         let c = try await PixClient.connect(to: .unix(d.socketPath))

@@ -73,6 +73,8 @@ final class TestDaemon: @unchecked Sendable {
         process.environment = env
         process.standardOutput = outPipe
         process.standardError = outPipe
+        let exited = self.exited
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
         // Wait for the "listening on" line (it names the TCP port).
         let deadline = Date().addingTimeInterval(60)
@@ -103,18 +105,29 @@ final class TestDaemon: @unchecked Sendable {
         try await PixClient.connect(to: tcp ? .tcp(host: "127.0.0.1", port: tcpPort) : .unix(socketPath), token: token)
     }
 
-    /// SIGTERM; returns the exit status.
+    /// Signalled once by the process's termination handler.
+    private let exited = DispatchSemaphore(value: 0)
+    private var reaped = false
+
+    /// Waits for the daemon's exit, at most `seconds`. Foundation's `waitUntilExit` spins on the calling
+    /// thread's run loop and, called from Swift Testing's threads, was seen to miss the exit and spin
+    /// forever; the termination handler is called from Foundation's own monitor thread.
+    private func waitForExit(_ seconds: Double = 60) -> Bool {
+        if reaped { return true }
+        reaped = exited.wait(timeout: .now() + seconds) == .success
+        return reaped
+    }
+
+    /// SIGTERM; returns the exit status (-1 when the daemon did not exit within a minute).
     @discardableResult
     func stop() -> Int32 {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-        }
-        return process.terminationStatus
+        if reaped { return process.terminationStatus }
+        kill(process.processIdentifier, SIGTERM)
+        return waitForExit() ? process.terminationStatus : -1
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        if !reaped { kill(process.processIdentifier, SIGKILL); _ = waitForExit(10) }
         try? FileManager.default.removeItem(at: dir)
     }
 
