@@ -7,10 +7,7 @@
 #     Training/fixtures/make_test_model.py): the C e2e suite under valgrind, pixwizard-c-edit, the
 #     README examples, and the Python e2e suite (sync, asyncio, `python -m pixwizard edit`).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-export OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-1} OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-SWIFT_CPU_FLAGS=${SWIFT_CPU_FLAGS:--Xcc -march=x86-64-v3 -Xswiftc -target-cpu -Xswiftc haswell}
+source "$(dirname "$0")/lib/common.sh"
 VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible"
 
 echo "-- clients: generated Python modules and README examples up to date"
@@ -31,7 +28,7 @@ echo "-- clients: Python mypy --strict + codec/hostile tests"
 (cd Clients/python && mypy pixwizard tests && python3 -m pytest -q -p no:cacheprovider tests/test_framing.py tests/test_hostile.py tests/test_golden.py)
 
 echo "-- clients: against the real daemon"
-BIN="${PIXWIZARD_BIN:-$(swift build -c release $SWIFT_CPU_FLAGS --show-bin-path)/pixwizard}"
+BIN=$(pixwizard_bin)
 [ -x "$BIN" ] || { echo "no daemon binary at $BIN: build it first (swift build -c release)" >&2; exit 1; }
 tmp=$(mktemp -d /tmp/pw-clients.XXXXXX)
 pid=""

@@ -3,8 +3,7 @@
 # shipped pixwizard-mini on 1 image per task (held-out wordings, 2 steps, then text guidance 2 to take
 # the batch file's guidance field through the engine); every task must print its eval line.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-export OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-1} OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+source "$(dirname "$0")/lib/common.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 for g in 1 2; do

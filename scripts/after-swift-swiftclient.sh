@@ -3,19 +3,18 @@
 # this one (by path) and links only PixClient. Builds it, runs its example against the real daemon
 # (test model) and checks the result PNG and the streamed previews.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-export OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-1} OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-SWIFT_CPU_FLAGS=${SWIFT_CPU_FLAGS:--Xcc -march=x86-64-v3 -Xswiftc -target-cpu -Xswiftc haswell}
-BIN="${PIXWIZARD_BIN:-$(swift build -c release $SWIFT_CPU_FLAGS --show-bin-path)/pixwizard}"
+source "$(dirname "$0")/lib/common.sh"
+BIN=$(pixwizard_bin)
 echo "-- swift client: building the example package Clients/swift (a dependent package)"
-swift build -c release --package-path Clients/swift 2>&1 | grep -E "error|warning: unre|Compiling pixwizard|Build complete" || true
-EX="$(swift build -c release --package-path Clients/swift --show-bin-path)/pixwizard-swift-edit"
-[ -x "$EX" ] || { echo "Clients/swift did not build" >&2; exit 1; }
 tmp=$(mktemp -d /tmp/pw-swiftclient.XXXXXX)
 pid=""
 cleanup() { if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$tmp"; }
 trap cleanup EXIT
+if ! swift build -c release --package-path Clients/swift >"$tmp/build.log" 2>&1; then
+  cat "$tmp/build.log" >&2; echo "Clients/swift did not build" >&2; exit 1
+fi
+tail -1 "$tmp/build.log"
+EX="$(swift build -c release --package-path Clients/swift --show-bin-path)/pixwizard-swift-edit"
 python3 Training/fixtures/make_test_model.py --out "$tmp/models/test-random" >/dev/null
 "$BIN" serve --socket "$tmp/pw.sock" --no-tcp --models "$tmp/models" >"$tmp/serve.log" 2>&1 &
 pid=$!

@@ -21,13 +21,8 @@ public enum PixEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// The daemon's default Unix socket, as the C and Python clients find it: $PIXWIZARD_SOCKET, else
     /// $XDG_RUNTIME_DIR/pixwizard.sock when that directory exists, else /tmp/pixwizard-<uid>.sock.
     public static var defaultSocket: PixEndpoint {
-        let env = ProcessInfo.processInfo.environment
-        if let p = env["PIXWIZARD_SOCKET"], !p.isEmpty { return .unix(p) }
-        var isDir: ObjCBool = false
-        if let d = env["XDG_RUNTIME_DIR"], !d.isEmpty, FileManager.default.fileExists(atPath: d, isDirectory: &isDir), isDir.boolValue {
-            return .unix(d + "/pixwizard.sock")
-        }
-        return .unix("/tmp/pixwizard-\(getuid()).sock")
+        if let p = ProcessInfo.processInfo.environment["PIXWIZARD_SOCKET"], !p.isEmpty { return .unix(p) }
+        return .unix(DefaultAddress.unixSocketPath())
     }
 
     public var description: String {

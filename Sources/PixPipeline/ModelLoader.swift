@@ -17,29 +17,32 @@ public enum ModelLoader {
         }
     }
 
-    /// What a model directory holds, from its config.json only (no weights are read): the daemon lists
-    /// models and sizes requests with it before the first load.
-    public static func info(directory: String) throws(EngineError) -> ModelInfo {
+    /// The pipelines, by config.json "family".
+    enum Pipeline { case mini, official }
+
+    static func pipeline(directory: String) throws(EngineError) -> Pipeline {
         let fam = try family(directory: directory)
         switch fam {
-        case "pixwizard-mini", "test-random":
-            return MiniPipeline.info(try MiniPipeline.config(directory: directory))
-        case OfficialModelConfig.family:
-            return OfficialPipeline.info(try OfficialModelConfig.load(directory: directory))
+        case "pixwizard-mini", "test-random": return .mini
+        case OfficialModelConfig.family: return .official
         default:
             throw .modelFormat("\(directory): unknown model family \"\(fam)\" (known: pixwizard-mini, pixwizard-official, test-random)")
         }
     }
 
+    /// What a model directory holds, from its config.json only (no weights are read): the daemon lists
+    /// models and sizes requests with it before the first load.
+    public static func info(directory: String) throws(EngineError) -> ModelInfo {
+        switch try pipeline(directory: directory) {
+        case .mini: MiniPipeline.info(try MiniPipeline.config(directory: directory))
+        case .official: OfficialPipeline.info(try OfficialModelConfig.load(directory: directory))
+        }
+    }
+
     public static func load(directory: String) throws(EngineError) -> any EditModel {
-        let fam = try family(directory: directory)
-        switch fam {
-        case "pixwizard-mini", "test-random":
-            return try MiniPipeline(directory: directory)
-        case OfficialModelConfig.family:
-            return try OfficialPipeline(directory: directory)
-        default:
-            throw .modelFormat("\(directory): unknown model family \"\(fam)\" (known: pixwizard-mini, pixwizard-official, test-random)")
+        switch try pipeline(directory: directory) {
+        case .mini: try MiniPipeline(directory: directory)
+        case .official: try OfficialPipeline(directory: directory)
         }
     }
 }

@@ -73,14 +73,13 @@ public final class OfficialPipeline: EditModel, @unchecked Sendable {
     public func edit(_ request: EditRequest, cancel: CancellationFlag,
                      events: (PipelineEvent) -> Void) throws(EngineError) -> RGBImage {
         let c = config
-        let gt = gemmaTokenizer, ct = clipTokenizer
         guard request.image.width > 0, request.image.height > 0 else { throw .invalidArgument("empty input image") }
         let steps = request.steps == 0 ? c.defaults.steps : request.steps
         guard steps >= 1, steps <= 1000 else { throw .invalidArgument("steps must be in 1...1000") }
         let sTxt = request.textGuidance ?? c.defaults.textGuidance
         let sImg = request.imageGuidance ?? c.defaults.imageGuidance
         guard sTxt.isFinite, sImg.isFinite else { throw .invalidArgument("guidance scales must be finite") }
-        let (width, height, centre) = try outputSize(request)
+        let (width, height, centre) = try info.outputPlan(for: request)
         events(.stages([.preprocess, .encodeText, .encodeImage, .denoise, .decode]))
 
         var clock = ContinuousClock.now
@@ -101,8 +100,8 @@ public final class OfficialPipeline: EditModel, @unchecked Sendable {
         end(.preprocess)
 
         try begin(.encodeText)
-        let g = gt.encodeBatch([request.instruction, ""], maxLength: c.gemma.maxLength, multipleOf: c.gemma.padToMultipleOf)
-        let clipIds = [ct.encodeForCLIP(request.instruction).ids, ct.encodeForCLIP("").ids]
+        let g = gemmaTokenizer.encodeBatch([request.instruction, ""], maxLength: c.gemma.maxLength, multipleOf: c.gemma.padToMultipleOf)
+        let clipIds = [clipTokenizer.encodeForCLIP(request.instruction).ids, clipTokenizer.encodeForCLIP("").ids]
         let text = try encodeText(gemmaIds: g.ids, gemmaMask: g.mask, clipIds: clipIds, cancel: cancel)
         end(.encodeText)
 
@@ -133,12 +132,6 @@ public final class OfficialPipeline: EditModel, @unchecked Sendable {
         let out = try decode(latent: latent, cancel: cancel).image
         end(.decode)
         return out
-    }
-
-    /// Output (width, height) and the bucket centre used for proportional attention.
-    func outputSize(_ r: EditRequest) throws(EngineError) -> (Int, Int, Int) {
-        let p = try info.outputPlan(for: r)
-        return (p.width, p.height, p.centre)
     }
 
     // MARK: stages (tokenized entry points; also what the parity tests call)

@@ -89,14 +89,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         if partialSince == nil { partialSince = .now() }
         guard partialCheck == nil, let since = partialSince else { return }
         let limit = core.config.limits.frameTimeoutSeconds
-        let at = since + .nanoseconds(Int64(limit * 1e9))
+        let window = TimeAmount.nanoseconds(Int64(limit * 1e9))
         // Runs on this connection's event loop, as every other method of the handler.
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        partialCheck = context.eventLoop.scheduleTask(deadline: at) {
+        partialCheck = context.eventLoop.scheduleTask(deadline: since + window) {
             let (h, ctx) = bound.value
             h.partialCheck = nil
             guard let s = h.state, let started = h.partialSince else { return }
-            if started + .nanoseconds(Int64(limit * 1e9)) <= .now() {
+            if started + window <= .now() {
                 h.protocolViolation(ctx, s, String(format: "a frame stayed incomplete for %.0f s (%d bytes received)",
                                                    limit, h.decoder.bufferedBytes))
             } else {

@@ -62,13 +62,7 @@ public struct ServerConfiguration: Sendable {
     }
 
     /// $XDG_RUNTIME_DIR/pixwizard.sock when that directory exists, else /tmp/pixwizard-<uid>.sock.
-    public static func defaultUnixSocketPath() -> String {
-        if let dir = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"], !dir.isEmpty,
-           FileManager.default.fileExists(atPath: dir) {
-            return dir + "/pixwizard.sock"
-        }
-        return "/tmp/pixwizard-\(getuid()).sock"
-    }
+    public static func defaultUnixSocketPath() -> String { DefaultAddress.unixSocketPath() }
 
     /// $PIXWIZARD_MODELS, else ./Models.
     public static func defaultModelsDirectory() -> String {
