@@ -29,4 +29,23 @@ mkdir -p "$T/.cache" && ln -s "$PWD/Models/.cache/all-MiniLM-L6-v2" "$T/.cache/a
 python3 Training/mini/evaluate.py --engine torch --model "$T/model" --n 1 --no-seen --steps 2 --out "$T/eval" \
   2>&1 | grep "^eval\|^evaluate" | tee "$T/eval.log"
 test "$(grep -c '^eval task=' "$T/eval.log")" = 17
+# The residual output parametrisation: resumed from the velocity checkpoint with the final linear zeroed
+# and no optimizer step, the exported model must return its input unchanged (x1 = input + 0).
+python3 Training/mini/train.py --tiny --out "$T/run3" --max-steps 0 --per-task 1 --minutes 1 --sample-tokens 8 \
+  --init-dir "$T/run/main" --prediction residual --reinit-final > "$T/log3"
+grep -q "final linear zeroed" "$T/log3"
+python3 Training/mini/export.py --ckpt "$T/run3/main" --out "$T/model3" --steps 3 --dtype float32 | tail -1
+python3 - "$T/model3" <<'PY'
+import json, os, sys
+import numpy as np
+sys.path.insert(0, "Training/mini")
+from evaluate import TorchEngine
+d = sys.argv[1]
+assert json.load(open(os.path.join(d, "config.json")))["prediction"] == "residual"
+img = (np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8)
+out = TorchEngine(d, 3, None, 1).run([img], ["Deblur the image."], [7])[0]
+err = int(np.abs(out.astype(int) - img.astype(int)).max())
+print(f"test-mini: residual model with a zero output: max |output - input| = {err} levels")
+assert err <= 1, err
+PY
 echo "test-mini: ok"

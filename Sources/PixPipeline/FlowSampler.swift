@@ -28,6 +28,16 @@ public struct SamplerStep {
     public var predicted: Tensor  // [C, H, W] x̂₁ = x_t + (1 − t_k)·v
 }
 
+/// What the DiT's output means.
+///   velocity: v = x₁ − x₀ itself (the official PixWizard transport).
+///   residual: the clean sample's difference from a base — the condition latent in the branches that see
+///             the image, 0 in the uncond branch; each branch's velocity is (base + out − x_t)/(1 − t)
+///             before guidance, so an Euler step to t = 1 lands on base + out. A zero output returns the
+///             input unchanged (pixwizard-mini, `"prediction": "residual"` in its config).
+public enum Prediction: String, Sendable, Codable, CaseIterable {
+    case velocity, residual
+}
+
 public struct SamplerOptions: Sendable {
     public var steps: Int
     public var solver: Solver
@@ -36,11 +46,12 @@ public struct SamplerOptions: Sendable {
     /// Proportional attention base token count (nil: 1/sqrt(head_dim)).
     public var baseTokens: Int?
     public var selection: TokenSelection
+    public var prediction: Prediction
 
     public init(steps: Int, solver: Solver = .euler, shift: Float = 1, guidance: ClassifierFreeGuidance,
-                baseTokens: Int? = nil, selection: TokenSelection = .topK) {
+                baseTokens: Int? = nil, selection: TokenSelection = .topK, prediction: Prediction = .velocity) {
         self.steps = steps; self.solver = solver; self.shift = shift; self.guidance = guidance
-        self.baseTokens = baseTokens; self.selection = selection
+        self.baseTokens = baseTokens; self.selection = selection; self.prediction = prediction
     }
 }
 
@@ -99,6 +110,20 @@ public final class FlowSampler: @unchecked Sendable {
             do {
                 try dit.forward(xt: xs.pointer, cond: conds.pointer, t: t, conditioning: cond, scratch: scratch, baseTokens: o.baseTokens)
             } catch { throw .internalError(error.description) }
+            if o.prediction == .residual {
+                // branch b's velocity = (base_b + out_b − x_t)/(1 − t); base = condition (b < 2) or 0 (uncond)
+                let inv = 1 / max(1 - t, Float.leastNormalMagnitude)
+                let outStride = c.outChannels * plane
+                for b in 0..<nb {
+                    let ob = scratch.output.pointer + b * outStride
+                    if b < 2 {
+                        let base = g.conditionLatent.pointer
+                        for j in 0..<per { ob[j] = (base[j] + ob[j] - state[j]) * inv }
+                    } else {
+                        for j in 0..<per { ob[j] = (ob[j] - state[j]) * inv }
+                    }
+                }
+            }
             cfg.combine(scratch.output.pointer, outChannels: c.outChannels, channels: C, plane: plane, into: out.pointer)
         }
 

@@ -48,10 +48,12 @@ public struct MiniModelConfig: Codable, Sendable {
     public var tasks: [Task]
     /// DiT weight files (default ["dit.safetensors"]).
     public var ditWeights: [String]?
+    /// What the DiT predicts (default velocity, as the official model); see `Prediction`.
+    public var prediction: Prediction?
 
     enum CodingKeys: String, CodingKey {
         case family, name, description, dit, textEncoder = "text_encoder", imageEncoder = "image_encoder"
-        case resolution, sampler, tasks, ditWeights = "dit_weights"
+        case resolution, sampler, tasks, ditWeights = "dit_weights", prediction
     }
 
     /// Checks what the pipeline relies on, once, with messages that name the field.

@@ -78,10 +78,10 @@ public final class MiniPipeline: EditModel, @unchecked Sendable {
         try run(request, cancel: cancel, events: events, noise: nil).image
     }
 
-    /// The whole request; `noise` [3, S, S] replaces the seeded initial noise (parity tests).
-    /// Returns the final sample [3, S, S] in [-1, 1] and its RGB8 image.
+    /// The whole request; `noise` [3, S, S] replaces the seeded initial noise and `prediction` the config's
+    /// (parity tests). Returns the final sample [3, S, S] in [-1, 1] and its RGB8 image.
     func run(_ request: EditRequest, cancel: CancellationFlag, events: (PipelineEvent) -> Void,
-             noise noiseOverride: Tensor?) throws(EngineError) -> (sample: Tensor, image: RGBImage) {
+             noise noiseOverride: Tensor?, prediction: Prediction? = nil) throws(EngineError) -> (sample: Tensor, image: RGBImage) {
         let S = config.resolution
         // Validate everything before any work.
         let instruction = request.instruction.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -142,7 +142,8 @@ public final class MiniPipeline: EditModel, @unchecked Sendable {
                 emptyPrompt: (features: empty.tokens, mask: [Bool](repeating: true, count: empty.tokens.shape[0]), task: empty.pooled),
                 imageFeatures: imageTokens)
             let options = SamplerOptions(steps: steps, solver: request.solver, shift: config.sampler.shift,
-                                         guidance: ClassifierFreeGuidance(textScale: sTxt, imageScale: sImg))
+                                         guidance: ClassifierFreeGuidance(textScale: sTxt, imageScale: sImg),
+                                         prediction: prediction ?? config.prediction ?? .velocity)
             // The sampler's step callback is optional (hence escaping); it runs only inside sample().
             return try withoutActuallyEscaping(events) { (emit) throws(EngineError) -> Tensor in
                 try sampler.sample(noise: noise, inputs: inputs, options: options, cancel: cancel) { s in

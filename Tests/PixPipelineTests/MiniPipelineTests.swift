@@ -20,6 +20,7 @@ import PixWeights
         var solver: String
         var text_scale: Float
         var image_scale: Float
+        var prediction: String?
     }
     struct Meta: Decodable { var cases: [Case] }
 
@@ -59,9 +60,9 @@ import PixWeights
                 case .progress(.denoise, _, _): progress += 1
                 default: break
                 }
-            }, noise: noise)
+            }, noise: noise, prediction: try #require(Prediction(rawValue: c.prediction ?? "velocity")))
             let eFinal = out.sample.normalisedError(reference: final)
-            print("mini_pipeline parity case=\(k) solver=\(c.solver) steps=\(c.steps) s_txt=\(c.text_scale) s_img=\(c.image_scale) text=\(eText) pooled=\(ePooled) image_tokens=\(eImage) final=\(eFinal)")
+            print("mini_pipeline parity case=\(k) prediction=\(c.prediction ?? "velocity") solver=\(c.solver) steps=\(c.steps) s_txt=\(c.text_scale) s_img=\(c.image_scale) text=\(eText) pooled=\(ePooled) image_tokens=\(eImage) final=\(eFinal)")
             #expect(eText <= 1e-4)
             #expect(ePooled <= 1e-4)
             #expect(eImage <= 1e-4)

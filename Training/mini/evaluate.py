@@ -105,7 +105,7 @@ class TorchEngine:
         torch.set_num_threads(threads)
         cfg = json.load(open(os.path.join(model_dir, "config.json")))
         self.cfg = cfg
-        self.model = MiniModel(cfg["dit"]).eval()
+        self.model = MiniModel(dict(cfg["dit"], prediction=cfg.get("prediction", "velocity"))).eval()
         self.model.load_state_dict(load_model_dir(model_dir), strict=True)
         tdir = os.path.normpath(os.path.join(model_dir, cfg["text_encoder"]["dir"]))
         self.text = MiniLM(tdir)
@@ -141,15 +141,22 @@ class TorchEngine:
         for k in range(self.steps):
             t = torch.full((B,), float(ts[k]))
             if g == 1.0:
-                v = self.model(x, t, cond, h, m, p, feats)
+                v = self._velocity(self.model(x, t, cond, h, m, p, feats), cond, x, ts[k])
             else:
                 vv = self.model(torch.cat([x, x]), torch.cat([t, t]), torch.cat([cond, cond]), torch.cat([h, eh]),
                                 torch.cat([m, em]), torch.cat([p, ep.expand(B, -1)]), torch.cat([feats, feats]))
-                vc, vi = vv[:B], vv[B:]
+                vc, vi = self._velocity(vv[:B], cond, x, ts[k]), self._velocity(vv[B:], cond, x, ts[k])
                 v = vi + g * (vc - vi)
             x = x + (ts[k + 1] - ts[k]) * v
         y = ((x + 1) / 2).clamp(0, 1)
         return (y * 255).round().byte().permute(0, 2, 3, 1).numpy()
+
+
+    def _velocity(self, out, base, x, t):
+        """The DiT output as a velocity (residual models predict x1 - base; see pixwizard_ref.guided_velocity)."""
+        if self.model.prediction == "residual":
+            return (base + out - x) / (1 - float(t))
+        return out
 
 
 class SwiftEngine:

@@ -24,13 +24,15 @@ from train import load_model_dir, load_shards  # noqa: E402
 import taskworld as tw  # noqa: E402
 
 
-def build_config(dit_cfg: dict, enc, steps: int, text_guidance: float, shift: float) -> dict:
+def build_config(dit_cfg: dict, enc, steps: int, text_guidance: float, shift: float,
+                 prediction: str = "velocity") -> dict:
     return {
         "family": "pixwizard-mini",
         "name": "pixwizard-mini",
         "description": "pixwizard-mini: PixWizard's DiT in pixel space at 64x64, trained by this project on its "
                        "procedural task world (17 tasks over 7 domains). See docs/MODELS.md.",
-        "dit": dit_cfg,
+        "dit": {k: v for k, v in dit_cfg.items() if k != "prediction"},
+        "prediction": prediction,
         "text_encoder": {"kind": "minilm", "dir": "../.cache/all-MiniLM-L6-v2", "max_tokens": MiniLM.max_tokens},
         "image_encoder": enc.describe() if enc is not None else None,
         "resolution": tw.S,
@@ -62,7 +64,9 @@ def main(argv=None):
     a = ap.parse_args(argv)
     cfg_path = a.config or (os.path.join(a.ckpt, "config.json") if os.path.isdir(a.ckpt) else a.ckpt + ".config.json")
     cfg = json.load(open(cfg_path))
-    cfg = cfg.get("dit", cfg)
+    top = cfg
+    cfg = dict(cfg.get("dit", cfg))
+    cfg.setdefault("prediction", top.get("prediction", "velocity"))
     m = MiniModel(cfg)
     m.load_state_dict(load_any(a.ckpt), strict=True)
     dt = getattr(torch, a.dtype)
@@ -75,7 +79,7 @@ def main(argv=None):
         save_file(enc, encp, metadata={"format": "pt"})
     elif os.path.exists(encp):
         os.remove(encp)
-    conf = build_config(cfg, m.enc, a.steps, a.text_guidance, a.shift)
+    conf = build_config(cfg, m.enc, a.steps, a.text_guidance, a.shift, m.prediction)
     with open(os.path.join(a.out, "config.json"), "w") as f:
         json.dump(conf, f, indent=2)
         f.write("\n")

@@ -39,7 +39,8 @@ class MiniModel(nn.Module):
     def __init__(self, cfg: dict):
         super().__init__()
         self.cfg = dict(cfg)
-        self.dit = PixWizardDiT(**cfg)
+        # "prediction" (velocity | residual) is how the output is read, not a DiT hyper-parameter
+        self.dit = PixWizardDiT(**{k: v for k, v in cfg.items() if k != "prediction"})
         self.enc = TinyImageEncoder(int(cfg["image_feat_dim"])) if int(cfg["sample_tokens"]) > 0 else None
 
     def image_feats(self, cond: torch.Tensor, drop: torch.Tensor | None = None) -> torch.Tensor:
@@ -51,8 +52,12 @@ class MiniModel(nn.Module):
             f = torch.where(drop[:, None, None], torch.zeros_like(f), f)
         return f
 
+    @property
+    def prediction(self) -> str:
+        return str(self.cfg.get("prediction", "velocity"))
+
     def forward(self, x_t, t, cond, text, mask, pooled, feats):
-        return self.dit(x_t, t, cond, text, mask, pooled, feats)  # [B, 3, 64, 64] velocity
+        return self.dit(x_t, t, cond, text, mask, pooled, feats)  # [B, 3, 64, 64] velocity or residual
 
 
 class TextTable:

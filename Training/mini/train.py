@@ -106,6 +106,13 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--reuse", type=int, default=1, help="optimizer steps per generated batch (fresh noise and t)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--prediction", default="velocity", choices=["velocity", "residual"],
+                    help="velocity: the DiT predicts x1 - x0 (the official transport). residual: it predicts "
+                         "x1 - base, base = the condition image (0 where the image is dropped); the velocity "
+                         "is (base + out - x_t) / (1 - t) and the loss is the MSE of x1")
+    ap.add_argument("--reinit-final", action="store_true",
+                    help="zero the final linear after loading (a residual model then returns its input)")
+    ap.add_argument("--ema-max", type=float, default=0.999)
     a = ap.parse_args(argv)
     t_start = time.time()
     budget = a.minutes * 60
@@ -144,6 +151,14 @@ def main(argv=None):
         runs[0].model.load_state_dict(sd, strict=True)
         runs[0].ema = {k: v.detach().clone().float() for k, v in runs[0].model.state_dict().items()}
         log(f"resumed main from {a.init_dir}")
+    if a.reinit_final:
+        with torch.no_grad():
+            lin = runs[0].model.dit.final_layer.linear
+            lin.weight.zero_(); lin.bias.zero_()
+        runs[0].ema = {k: v.detach().clone().float() for k, v in runs[0].model.state_dict().items()}
+        log("final linear zeroed")
+    for r in runs:
+        r.model.cfg["prediction"] = a.prediction
     for r in runs:
         n = sum(p.numel() for p in r.model.parameters())
         log(f"{r.name}: {n / 1e6:.2f} M parameters, sample_tokens={r.model.cfg['sample_tokens']}, device={dev}")
@@ -155,6 +170,7 @@ def main(argv=None):
     step, last_ckpt = 0, time.time()
     task_loss = {r.name: torch.zeros(ntask, device=dev) for r in runs}
     task_cnt = torch.zeros(ntask, device=dev)
+    task_triv = torch.zeros(ntask, device=dev)  # residual: MSE of the input returned unchanged
     t_loop = time.time()
     gen_time = 0.0
 
@@ -180,13 +196,16 @@ def main(argv=None):
             idrop = torch.rand(B, generator=gen, device=dev) < 0.05
             tid = torch.where(tdrop, torch.full_like(tid, text.empty), tid)
             feats, mask, pooled = text.get(tid)
+            base = torch.where(idrop[:, None, None, None], torch.zeros_like(cond), cond)
             cond = torch.where(idrop[:, None, None, None], torch.randn(cond.shape, generator=gen, device=dev), cond)
+            if a.prediction == "residual":
+                target = x1 - base
         if cuda:
             torch.cuda.synchronize()
         gen_time += time.time() - g0
         frac = min(1.0, (time.time() - t_start) / budget)
         lr_f = min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
-        decay = min(0.999, (1 + step) / (10 + step))
+        decay = min(a.ema_max, (1 + step) / (10 + step))
         for r in runs:
             for gp in r.opt.param_groups:
                 gp["lr"] = a.lr * lr_f
@@ -203,6 +222,8 @@ def main(argv=None):
             with torch.no_grad():
                 task_loss[r.name].index_add_(0, task_idx, per.detach())
         task_cnt.index_add_(0, task_idx, torch.ones_like(t))
+        if a.prediction == "residual":
+            task_triv.index_add_(0, task_idx, target.pow(2).mean(dim=(1, 2, 3)))
         step += 1
         if step % a.log_every == 0 or step == 1:
             el = time.time() - t_loop
@@ -211,8 +232,11 @@ def main(argv=None):
                 tl = (task_loss[r.name] / task_cnt.clamp(min=1)).tolist()
                 msg.append(f"{r.name} loss {sum(tl) / ntask:.4f} [" +
                            " ".join(f"{n}={v:.3f}" for n, v in zip(sampler.tasks, tl)) + "]")
+                if a.prediction == "residual":  # < 1: better than the input unchanged on this task
+                    rel = (task_loss[r.name] / task_triv.clamp(min=1e-12)).tolist()
+                    msg.append("vs-input [" + " ".join(f"{n}={v:.2f}" for n, v in zip(sampler.tasks, rel)) + "]")
                 task_loss[r.name].zero_()
-            task_cnt.zero_()
+            task_cnt.zero_(); task_triv.zero_()
             log(" | ".join(msg))
         if time.time() - last_ckpt > a.ckpt_every:
             checkpoint()

@@ -487,8 +487,13 @@ def _pad_text(a: torch.Tensor, am: torch.Tensor, L: int) -> Tuple[torch.Tensor, 
 
 def guided_velocity(model: PixWizardDiT, x: torch.Tensor, t: float | torch.Tensor, c: Conditioning, noise: torch.Tensor,
                     text_scale: float, image_scale: float, shortcut: bool = True,
-                    base_tokens: Optional[int] = None) -> torch.Tensor:
+                    base_tokens: Optional[int] = None, prediction: str = "velocity") -> torch.Tensor:
     """The official three-branch CFG, branches batched into one forward.
+
+    prediction "velocity" (the official model): the DiT output is the velocity. "residual" (pixwizard-mini):
+    the DiT output o is the clean sample's difference from a base — the condition latent in the branches
+    that see the image, 0 in the uncond branch — and each branch's velocity is (base + o - x_t) / (1 - t)
+    before guidance, so that an Euler step to t = 1 lands on base + o.
 
     Branches: cond = (prompt, image, cond latent), ii = ("", image, cond latent), uncond = ("", zero image,
     the initial noise as cond latent). v = u + s_img(i - u) + s_txt(c - i) on channels [0, cfg_channels);
@@ -508,6 +513,11 @@ def guided_velocity(model: PixWizardDiT, x: torch.Tensor, t: float | torch.Tenso
     tt = torch.full((nb,), float(t), dtype=torch.float32)
     out = model(xs, tt, torch.cat(conds), torch.cat(texts), torch.cat(masks), torch.cat(tasks), torch.cat(imgs),
                 base_tokens=base_tokens)[:, :C]                          # [nb, C, H, W]
+    if prediction == "residual":
+        bases = torch.cat([c.cond, c.cond, torch.zeros_like(noise)][:nb])
+        out = (bases + out - x) / (1 - float(t))
+    elif prediction != "velocity":
+        raise ValueError(f"unknown prediction {prediction!r}")
     k = model.cfg_channels
     if nb == 2:
         vc, vi = out[0:1], out[1:2]
@@ -524,8 +534,10 @@ StepCallback = Callable[[int, float, torch.Tensor, torch.Tensor, torch.Tensor], 
 @torch.no_grad()
 def sample(model: PixWizardDiT, noise: torch.Tensor, c: Conditioning, steps: int, text_scale: float = 4.0,
            image_scale: float = 1.0, solver: str = "euler", shift: float = 1.0, shortcut: bool = True,
-           base_tokens: Optional[int] = None, callback: Optional[StepCallback] = None) -> torch.Tensor:
-    """Rectified flow from t=0 (noise) to t=1 (data) on timesteps(steps, shift).
+           base_tokens: Optional[int] = None, callback: Optional[StepCallback] = None,
+           prediction: str = "velocity") -> torch.Tensor:
+    """Rectified flow from t=0 (noise) to t=1 (data) on timesteps(steps, shift). `prediction`: see
+    guided_velocity.
 
     euler:    x <- x + dt * v(x, t_k)
     midpoint: x_mid = x + dt/2 * v(x, t_k);  x <- x + dt * v(x_mid, t_k + dt/2)   (torchdiffeq's midpoint)
@@ -536,7 +548,7 @@ def sample(model: PixWizardDiT, noise: torch.Tensor, c: Conditioning, steps: int
     for k in range(steps):
         t0, t1 = ts[k], ts[k + 1]
         dt = t1 - t0
-        v = guided_velocity(model, x, t0, c, noise, text_scale, image_scale, shortcut, base_tokens)
+        v = guided_velocity(model, x, t0, c, noise, text_scale, image_scale, shortcut, base_tokens, prediction)
         if callback is not None:
             callback(k + 1, float(t0), x, v, predicted_final(x, t0, v))
         if solver == "euler":
@@ -544,7 +556,8 @@ def sample(model: PixWizardDiT, noise: torch.Tensor, c: Conditioning, steps: int
         elif solver == "midpoint":
             half = 0.5 * dt
             xm = x + half * v
-            vm = guided_velocity(model, xm, t0 + half, c, noise, text_scale, image_scale, shortcut, base_tokens)
+            vm = guided_velocity(model, xm, t0 + half, c, noise, text_scale, image_scale, shortcut, base_tokens,
+                                 prediction)
             x = x + dt * vm
         else:
             raise ValueError(f"unknown solver {solver!r}")
