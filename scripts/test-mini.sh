@@ -22,8 +22,9 @@ assert losses and all(math.isfinite(v) and 0 < v < 10 for v in losses), losses
 print("test-mini: losses", losses)
 PY
 python3 Training/mini/train.py --tiny --out "$T/run2" --max-steps 1 --per-task 1 --minutes 1 --sample-tokens 8 \
-  --init-dir "$T/run/main" > "$T/log2"
+  --init-dir "$T/run/main" --text-aug 1 > "$T/log2" 2>&1
 grep -q "resumed main" "$T/log2"
+grep "text augmentation:" "$T/log2" | cut -c1-160
 python3 Training/mini/export.py --ckpt "$T/run/main" --out "$T/model" --steps 2 --dtype float32 | tail -1
 mkdir -p "$T/.cache" && ln -s "$PWD/Models/.cache/all-MiniLM-L6-v2" "$T/.cache/all-MiniLM-L6-v2"
 python3 Training/mini/evaluate.py --engine torch --model "$T/model" --n 1 --no-seen --steps 2 --out "$T/eval" \

@@ -16,6 +16,7 @@ import argparse
 import json
 import math
 import os
+import random
 import sys
 import time
 
@@ -86,6 +87,70 @@ class Run:
                 self.ema[k].copy_(v)
 
 
+_KEEP = set(tw.COLOURS) | set(tw.SHAPES) | {w for p in tw.POSITIONS for w in p.split()} | \
+    {w for o in tw.OVERLAY_NAMES for w in o.split()} | {"to", "into", "not", "only", "rest", "white", "black", "a", "an"}
+_PREFIX = ["please ", "can you ", "could you ", "now ", "go ahead and ", "i need you to ", "ok, "]
+_SUFFIX = [" please", " thanks", " for me", " now", " if you can"]
+
+
+def perturb(s: str, rng: random.Random) -> str:
+    """A noisy copy of a training instruction built only from its own words and a few filler words."""
+    words = s.split()
+    core = lambda w: w.strip(".,!?:;'\"").lower()
+    if len(words) > 2:
+        kept = [w for w in words if core(w) in _KEEP or rng.random() > 0.15]
+        words = kept if len(kept) >= max(2, 0.7 * len(words)) else words
+    if len(words) > 3 and rng.random() < 0.2:
+        i = rng.randrange(len(words) - 1)
+        if core(words[i]) not in _KEEP and core(words[i + 1]) not in _KEEP:
+            words[i], words[i + 1] = words[i + 1], words[i]
+    out = " ".join(words)
+    if rng.random() < 0.3:
+        out = rng.choice(_PREFIX) + out[:1].lower() + out[1:]
+    if rng.random() < 0.2:
+        out = out.rstrip(".!") + rng.choice(_SUFFIX) + "."
+    if rng.random() < 0.3:
+        out = out.lower()
+    if rng.random() < 0.3:
+        out = out.rstrip(".!?")
+    return out
+
+
+def augment_text(text: TextTable, sampler: TaskSampler, k: int, minilm_dir: str, seed: int):
+    """Appends k perturbed copies of each training entry to the text table and the sampler's entries."""
+    from minilm import MiniLM
+    rng = random.Random(f"text-aug/{seed}")
+    enc = MiniLM(minilm_dir)
+    new_strings, plan = [], []
+    for t in sampler.tasks:
+        ids, params = sampler.ent[t]
+        for j, i in enumerate(ids.tolist()):
+            for _ in range(k):
+                new_strings.append(perturb(text.strings[i], rng)); plan.append((t, j))
+    feats, masks, pooled = [], [], []
+    with torch.no_grad():
+        for i in range(0, len(new_strings), 128):
+            h, m, p = enc.encode(new_strings[i:i + 128])
+            feats.append(h); masks.append(m.bool()); pooled.append(p)
+    L = max(text.feats.shape[1], max(f.shape[1] for f in feats))
+    dev = text.feats.device
+
+    def pad(x):
+        out = torch.zeros((x.shape[0], L) + tuple(x.shape[2:]), dtype=x.dtype, device=dev)
+        out[:, :x.shape[1]] = x
+        return out
+    base = len(text.strings)
+    text.feats = torch.cat([pad(text.feats)] + [pad(f).to(dev) for f in feats])
+    text.mask = torch.cat([pad(text.mask)] + [pad(m).to(dev) for m in masks])
+    text.pooled = torch.cat([text.pooled] + [p.to(dev) for p in pooled])
+    text.strings = text.strings + new_strings
+    for t in sampler.tasks:
+        ids, params = sampler.ent[t]
+        js = torch.tensor([j for tt, j in plan if tt == t], device=dev)
+        new_ids = torch.tensor([base + n for n, (tt, _) in enumerate(plan) if tt == t], device=dev)
+        sampler.ent[t] = (torch.cat([ids, new_ids]), {key: torch.cat([v, v[js]]) for key, v in params.items()})
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.path.join(HERE, "..", "data"))
@@ -113,6 +178,18 @@ def main(argv=None):
     ap.add_argument("--reinit-final", action="store_true",
                     help="zero the final linear after loading (a residual model then returns its input)")
     ap.add_argument("--ema-max", type=float, default=0.999)
+    ap.add_argument("--t-grid", type=int, default=0,
+                    help="with probability --t-grid-frac, t is drawn from the sampler's grid {0, 1/n, ..., (n-1)/n} "
+                         "(the times an n-step Euler sampler evaluates) instead of U(0,1)")
+    ap.add_argument("--t-grid-frac", type=float, default=0.5)
+    ap.add_argument("--text-noise", type=float, default=0.0,
+                    help="Gaussian noise (std per dimension) added to the pooled text embedding before it is "
+                         "re-normalised, against over-fitting the training wordings")
+    ap.add_argument("--text-aug", type=int, default=0,
+                    help="add K perturbed copies of every training instruction (word dropout and swaps that keep "
+                         "colour, shape and position words, filler prefixes and suffixes, case and punctuation), "
+                         "encoded by MiniLM at start; no new vocabulary, so held-out wordings stay unseen")
+    ap.add_argument("--minilm", default=os.path.join(HERE, "..", "..", "Models", ".cache", "all-MiniLM-L6-v2"))
     a = ap.parse_args(argv)
     t_start = time.time()
     budget = a.minutes * 60
@@ -135,6 +212,11 @@ def main(argv=None):
     text = TextTable(os.path.join(a.data, "text.pt"), dev)
     photos = tw.PhotoBank(torch.load(os.path.join(a.data, "photos.pt"))["train"], dev)
     sampler = TaskSampler(text, "train", dev, photos)
+    if a.text_aug > 0:
+        n0 = len(text.strings)
+        augment_text(text, sampler, a.text_aug, a.minilm, a.seed)
+        log(f"text augmentation: {len(text.strings) - n0} perturbed training instructions, e.g. "
+            + "; ".join(repr(s) for s in text.strings[n0:n0 + 3]))
     gen = torch.Generator(device=dev).manual_seed(a.seed)
 
     def cfg(st):
@@ -190,12 +272,19 @@ def main(argv=None):
             tid = tid0
             x0 = torch.randn(x1.shape, generator=gen, device=dev)
             t = torch.rand(B, generator=gen, device=dev)
+            if a.t_grid > 0:
+                on_grid = torch.rand(B, generator=gen, device=dev) < a.t_grid_frac
+                k = torch.randint(0, a.t_grid, (B,), generator=gen, device=dev)
+                t = torch.where(on_grid, k.float() / a.t_grid, t)
             xt = t[:, None, None, None] * x1 + (1 - t[:, None, None, None]) * x0
             target = x1 - x0
             tdrop = torch.rand(B, generator=gen, device=dev) < 0.10
             idrop = torch.rand(B, generator=gen, device=dev) < 0.05
             tid = torch.where(tdrop, torch.full_like(tid, text.empty), tid)
             feats, mask, pooled = text.get(tid)
+            if a.text_noise > 0:
+                pooled = pooled + a.text_noise * torch.randn(pooled.shape, generator=gen, device=dev)
+                pooled = pooled / pooled.norm(dim=-1, keepdim=True).clamp_min(1e-12)
             base = torch.where(idrop[:, None, None, None], torch.zeros_like(cond), cond)
             cond = torch.where(idrop[:, None, None, None], torch.randn(cond.shape, generator=gen, device=dev), cond)
             if a.prediction == "residual":
