@@ -25,6 +25,24 @@ python3 Training/mini/train.py --tiny --out "$T/run2" --max-steps 1 --per-task 1
   --init-dir "$T/run/main" --text-aug 1 > "$T/log2" 2>&1
 grep -q "resumed main" "$T/log2"
 grep "text augmentation:" "$T/log2" | cut -c1-160
+# The perturbed instructions keep every colour, shape and position word of their source, in order.
+python3 - <<'PY'
+import random, sys
+sys.path.insert(0, "Training/mini")
+from instructions import entries
+import taskworld as tw
+from train import perturb
+NAMES = set(tw.COLOURS) | set(tw.SHAPES) | {w for p in tw.POSITIONS + tw.OVERLAY_NAMES for w in p.split()}
+rng, n = random.Random(0), 0
+for task in tw.TASKS:
+    for s, _ in entries(task, "train"):
+        for _ in range(3):
+            q = perturb(s, rng)
+            key = lambda x: [w.strip(".,!?:;'\"").lower() for w in x.split() if w.strip(".,!?:;'\"").lower() in NAMES]
+            assert key(q) == key(s), (s, q)
+            n += 1
+print(f"test-mini: {n} perturbed instructions keep their colour, shape and position words")
+PY
 python3 Training/mini/export.py --ckpt "$T/run/main" --out "$T/model" --steps 2 --dtype float32 | tail -1
 mkdir -p "$T/.cache" && ln -s "$PWD/Models/.cache/all-MiniLM-L6-v2" "$T/.cache/all-MiniLM-L6-v2"
 python3 Training/mini/evaluate.py --engine torch --model "$T/model" --n 1 --no-seen --steps 2 --out "$T/eval" \

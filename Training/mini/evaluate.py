@@ -99,14 +99,12 @@ def _info_np(info, i, task, params):
 
 class TorchEngine:
     def __init__(self, model_dir: str, steps: int, guidance: float, threads: int):
-        from mini_model import MiniModel
         from minilm import MiniLM
-        from train import load_model_dir
+        from train import load_mini
         torch.set_num_threads(threads)
         cfg = json.load(open(os.path.join(model_dir, "config.json")))
         self.cfg = cfg
-        self.model = MiniModel(dict(cfg["dit"], prediction=cfg.get("prediction", "velocity"))).eval()
-        self.model.load_state_dict(load_model_dir(model_dir), strict=True)
+        self.model = load_mini(model_dir).eval()
         tdir = os.path.normpath(os.path.join(model_dir, cfg["text_encoder"]["dir"]))
         self.text = MiniLM(tdir)
         self.steps = steps or cfg["sampler"]["steps"]

@@ -19,8 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from instructions import T  # noqa: E402
 from minilm import MiniLM  # noqa: E402
-from mini_model import MiniModel  # noqa: E402
-from train import load_model_dir, load_shards  # noqa: E402
+from train import load_mini  # noqa: E402
 import taskworld as tw  # noqa: E402
 
 
@@ -47,10 +46,6 @@ def _example(task: str) -> str:
     return tpl.format(c="red", s="circle", n="blue", o="green", p="top left")
 
 
-def load_any(path: str) -> dict:
-    return load_model_dir(path) if os.path.isdir(path) else load_shards(path)
-
-
 def main(argv=None):
     from safetensors.torch import save_file
     ap = argparse.ArgumentParser()
@@ -62,13 +57,8 @@ def main(argv=None):
     ap.add_argument("--text-guidance", type=float, default=1.0)
     ap.add_argument("--shift", type=float, default=1.0)
     a = ap.parse_args(argv)
-    cfg_path = a.config or (os.path.join(a.ckpt, "config.json") if os.path.isdir(a.ckpt) else a.ckpt + ".config.json")
-    cfg = json.load(open(cfg_path))
-    top = cfg
-    cfg = dict(cfg.get("dit", cfg))
-    cfg.setdefault("prediction", top.get("prediction", "velocity"))
-    m = MiniModel(cfg)
-    m.load_state_dict(load_any(a.ckpt), strict=True)
+    m = load_mini(a.ckpt, a.config)
+    cfg = m.cfg
     dt = getattr(torch, a.dtype)
     os.makedirs(a.out, exist_ok=True)
     dit = {k: v.detach().to(dt).contiguous() for k, v in m.dit.state_dict().items()}

@@ -8,7 +8,6 @@ task world with the given wording split.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -16,8 +15,8 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from mini_model import MiniModel, TaskSampler, TextTable  # noqa: E402
-from train import load_model_dir, load_shards  # noqa: E402
+from mini_model import TaskSampler, TextTable  # noqa: E402
+from train import load_mini  # noqa: E402
 import taskworld as tw  # noqa: E402
 
 
@@ -31,13 +30,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=5)
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
-    if os.path.isdir(a.ckpt):
-        top = json.load(open(os.path.join(a.ckpt, "config.json")))
-        cfg, sd = dict(top["dit"], prediction=top.get("prediction", "velocity")), load_model_dir(a.ckpt)
-    else:
-        cfg, sd = json.load(open(a.ckpt + ".config.json")), load_shards(a.ckpt)
-    m = MiniModel(cfg).eval()
-    m.load_state_dict(sd, strict=True)
+    m = load_mini(a.ckpt).eval()
     if m.prediction != "residual":
         sys.exit("probe_t: the checkpoint does not use the residual output")
     text = TextTable(os.path.join(a.data, "text.pt"), "cpu")

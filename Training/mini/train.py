@@ -70,6 +70,22 @@ def load_model_dir(d: str) -> dict:
     return sd
 
 
+def load_state(path: str) -> dict:
+    """Exported model directory or checkpoint prefix -> MiniModel state dict."""
+    return load_model_dir(path) if os.path.isdir(path) else load_shards(path)
+
+
+def load_mini(path: str, config: str | None = None) -> MiniModel:
+    """A MiniModel from an exported directory (config.json) or a checkpoint prefix (<prefix>.config.json)."""
+    top = json.load(open(config or (os.path.join(path, "config.json") if os.path.isdir(path)
+                                    else path + ".config.json")))
+    cfg = dict(top.get("dit", top))
+    cfg.setdefault("prediction", top.get("prediction", "velocity"))
+    m = MiniModel(cfg)
+    m.load_state_dict(load_state(path), strict=True)
+    return m
+
+
 class Run:
     def __init__(self, name, model, lr, wd):
         self.name, self.model = name, model
@@ -121,12 +137,11 @@ def augment_text(text: TextTable, sampler: TaskSampler, k: int, minilm_dir: str,
     from minilm import MiniLM
     rng = random.Random(f"text-aug/{seed}")
     enc = MiniLM(minilm_dir)
-    new_strings, plan = [], []
+    new_strings, sources = [], {}  # sources[task]: index of the entry each new string perturbs
     for t in sampler.tasks:
-        ids, params = sampler.ent[t]
-        for j, i in enumerate(ids.tolist()):
-            for _ in range(k):
-                new_strings.append(perturb(text.strings[i], rng)); plan.append((t, j))
+        ids, _ = sampler.ent[t]
+        sources[t] = [j for j in range(len(ids)) for _ in range(k)]
+        new_strings += [perturb(text.strings[int(ids[j])], rng) for j in sources[t]]
     feats, masks, pooled = [], [], []
     with torch.no_grad():
         for i in range(0, len(new_strings), 128):
@@ -146,8 +161,9 @@ def augment_text(text: TextTable, sampler: TaskSampler, k: int, minilm_dir: str,
     text.strings = text.strings + new_strings
     for t in sampler.tasks:
         ids, params = sampler.ent[t]
-        js = torch.tensor([j for tt, j in plan if tt == t], device=dev)
-        new_ids = torch.tensor([base + n for n, (tt, _) in enumerate(plan) if tt == t], device=dev)
+        js = torch.tensor(sources[t], device=dev)
+        new_ids = torch.arange(base, base + len(js), device=dev)
+        base += len(js)
         sampler.ent[t] = (torch.cat([ids, new_ids]), {key: torch.cat([v, v[js]]) for key, v in params.items()})
 
 
@@ -229,8 +245,7 @@ def main(argv=None):
     if a.ablation:
         runs.append(Run("ablation", MiniModel(cfg(0)).to(dev), a.lr, a.wd))
     if a.init_dir:
-        sd = load_model_dir(a.init_dir) if os.path.isdir(a.init_dir) else load_shards(a.init_dir)
-        runs[0].model.load_state_dict(sd, strict=True)
+        runs[0].model.load_state_dict(load_state(a.init_dir), strict=True)
         runs[0].ema = {k: v.detach().clone().float() for k, v in runs[0].model.state_dict().items()}
         log(f"resumed main from {a.init_dir}")
     if a.reinit_final:
