@@ -7,7 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_WAIT_POLICY=PASSIVE PYTHONUNBUFFERED=1
 [ -f Models/.cache/all-MiniLM-L6-v2/.complete ] || ./scripts/fetch-minilm.sh
-if [ ! -f Training/data/text.pt ] || [ ! -f Training/data/photos.pt ]; then
+# text.pt holds the MiniLM features of every instruction string; rebuild it when the templates changed
+stale() {
+  python3 -c "import sys, torch; sys.path.insert(0, 'Training/mini'); from instructions import all_strings
+sys.exit(0 if set(all_strings()) <= set(torch.load('Training/data/text.pt')['strings']) else 1)" 2>/dev/null && return 1 || return 0
+}
+if [ ! -f Training/data/text.pt ] || [ ! -f Training/data/photos.pt ] || stale; then
   python3 Training/mini/make_assets.py 2>&1 | grep -v -i "warn\|load\|^key\|^-\|pooler\|^notes\|unexpected\|^$" || true
 fi
 T=$(mktemp -d)
@@ -24,6 +29,11 @@ PY
 python3 Training/mini/train.py --tiny --out "$T/run2" --max-steps 1 --per-task 1 --minutes 1 --sample-tokens 8 \
   --init-dir "$T/run/main" --text-aug 1 > "$T/log2" 2>&1
 grep -q "resumed main" "$T/log2"
+# Rollout training (--rollout 3): x_t of part of the batch is the state the model's own 3-step sampler reaches.
+python3 Training/mini/train.py --tiny --out "$T/run4" --max-steps 2 --per-task 1 --log-every 1 --minutes 1 \
+  --sample-tokens 0 --prediction residual --rollout 3 --rollout-frac 1 > "$T/log4" 2>&1
+grep "last-step vs-input" "$T/log4" | tail -1 | sed 's/.*| last-step/test-mini: rollout last-step/' | cut -c1-160
+grep -q "done: 2 steps" "$T/log4"
 grep "text augmentation:" "$T/log2" | cut -c1-160
 # The perturbed instructions keep every colour, shape and position word of their source, in order.
 python3 - <<'PY'

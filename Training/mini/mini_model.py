@@ -15,7 +15,7 @@ for p in (HERE, os.path.join(HERE, "..", "reference")):
         sys.path.insert(0, p)
 
 from image_encoder import TinyImageEncoder  # noqa: E402
-from instructions import entries  # noqa: E402
+from instructions import all_strings, entries  # noqa: E402
 from pixwizard_ref import PixWizardDiT  # noqa: E402
 import taskworld as tw  # noqa: E402
 
@@ -67,6 +67,10 @@ class TextTable:
         d = torch.load(path, map_location="cpu")
         self.strings: list[str] = d["strings"]
         self.index = {s: i for i, s in enumerate(self.strings)}
+        missing = [s for s in all_strings() if s not in self.index]
+        if missing:
+            raise RuntimeError(f"{path} was built from other instruction templates ({len(missing)} strings missing, "
+                               f"e.g. {missing[0]!r}); rebuild it: python3 Training/mini/make_assets.py")
         off = d["offsets"]
         lens = off.diff()
         N, L = len(self.strings), int(lens.max())

@@ -167,6 +167,36 @@ def augment_text(text: TextTable, sampler: TaskSampler, k: int, minilm_dir: str,
         sampler.ent[t] = (torch.cat([ids, new_ids]), {key: torch.cat([v, v[js]]) for key, v in params.items()})
 
 
+@torch.no_grad()
+def rollout(model, n, frac, gen, x0, xt, t, target, x1, cond, base, idrop, feats, mask, pooled, prediction, cuda):
+    """Replaces, in place, x_t (and t, and the velocity target) of a random subset of the batch by the state the
+    model's own n-step Euler sampler reaches from x0 at t = k/n. Returns k per sample (0 = left as drawn)."""
+    B, dev = x0.shape[0], x0.device
+    w = torch.arange(1, n, dtype=torch.float32, device=dev)
+    k = 1 + torch.multinomial(w / w.sum(), B, replacement=True, generator=gen)
+    k = torch.where(torch.rand(B, generator=gen, device=dev) < frac, k, torch.zeros_like(k))
+    idx = k.nonzero().squeeze(1)
+    if idx.numel() == 0:
+        return k
+    kk, x = k[idx], x0[idx].clone()
+    c, b, f, m, p = cond[idx], base[idx], feats[idx], mask[idx], pooled[idx]
+    with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=cuda):
+        imf = model.image_feats(c, idrop[idx])
+    for j in range(int(kk.max())):
+        tj = torch.full((len(idx),), j / n, device=dev)
+        with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=cuda):
+            out = model(x, tj, c, f, m, p, imf).float()
+        x1hat = b + out if prediction == "residual" else x + (1 - j / n) * out
+        # Euler: x += (1/n) * (x1hat - x) / (1 - j/n)
+        x = torch.where((kk > j)[:, None, None, None], x + (x1hat - x) / (n - j), x)
+    tk = kk.float() / n
+    xt[idx] = x
+    t[idx] = tk
+    if prediction == "velocity":
+        target[idx] = (x1[idx] - x) / (1 - tk)[:, None, None, None]
+    return k
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.path.join(HERE, "..", "data"))
@@ -205,6 +235,12 @@ def main(argv=None):
                     help="add K perturbed copies of every training instruction (word dropout and swaps that keep "
                          "colour, shape and position words, filler prefixes and suffixes, case and punctuation), "
                          "encoded by MiniLM at start; no new vocabulary, so held-out wordings stay unseen")
+    ap.add_argument("--rollout", type=int, default=0,
+                    help="n > 0: for --rollout-frac of the batch, x_t is not t*x1 + (1-t)*x0 but the state the "
+                         "model's own n-step Euler sampler reaches at t = k/n (k = 1..n-1, drawn with weight k) from "
+                         "x0, computed without gradients by the current weights; the target stays x1. Trains what "
+                         "the shipped few-step sampler actually sees (its last step's x1 estimate is its output)")
+    ap.add_argument("--rollout-frac", type=float, default=0.5)
     ap.add_argument("--minilm", default=os.path.join(HERE, "..", "..", "Models", ".cache", "all-MiniLM-L6-v2"))
     a = ap.parse_args(argv)
     t_start = time.time()
@@ -243,6 +279,8 @@ def main(argv=None):
 
     runs = [Run("main", MiniModel(cfg(a.sample_tokens)).to(dev), a.lr, a.wd)]
     if a.ablation:
+        if a.rollout > 1:
+            ap.error("--rollout rolls out the main model only; train the ablation twin without it")
         runs.append(Run("ablation", MiniModel(cfg(0)).to(dev), a.lr, a.wd))
     if a.init_dir:
         runs[0].model.load_state_dict(load_state(a.init_dir), strict=True)
@@ -268,6 +306,8 @@ def main(argv=None):
     task_loss = {r.name: torch.zeros(ntask, device=dev) for r in runs}
     task_cnt = torch.zeros(ntask, device=dev)
     task_triv = torch.zeros(ntask, device=dev)  # residual: MSE of the input returned unchanged
+    # residual with --rollout n: the same, over the samples at the sampler's last step (k = n-1) only
+    last_loss, last_triv = torch.zeros(ntask, device=dev), torch.zeros(ntask, device=dev)
     t_loop = time.time()
     gen_time = 0.0
 
@@ -304,6 +344,10 @@ def main(argv=None):
             cond = torch.where(idrop[:, None, None, None], torch.randn(cond.shape, generator=gen, device=dev), cond)
             if a.prediction == "residual":
                 target = x1 - base
+            rolled = torch.zeros(B, dtype=torch.long, device=dev)  # k of the rolled-out samples, 0 = not rolled
+            if a.rollout > 1:
+                rolled = rollout(runs[0].model, a.rollout, a.rollout_frac, gen, x0, xt, t, target, x1, cond, base,
+                                 idrop, feats, mask, pooled, a.prediction, cuda)
         if cuda:
             torch.cuda.synchronize()
         gen_time += time.time() - g0
@@ -328,6 +372,10 @@ def main(argv=None):
         task_cnt.index_add_(0, task_idx, torch.ones_like(t))
         if a.prediction == "residual":
             task_triv.index_add_(0, task_idx, target.pow(2).mean(dim=(1, 2, 3)))
+            if a.rollout > 1:
+                last = (rolled == a.rollout - 1).float()
+                last_loss.index_add_(0, task_idx, per.detach() * last)
+                last_triv.index_add_(0, task_idx, target.pow(2).mean(dim=(1, 2, 3)) * last)
         step += 1
         if step % a.log_every == 0 or step == 1:
             el = time.time() - t_loop
@@ -339,6 +387,12 @@ def main(argv=None):
                 if a.prediction == "residual":  # < 1: better than the input unchanged on this task
                     rel = (task_loss[r.name] / task_triv.clamp(min=1e-12)).tolist()
                     msg.append("vs-input [" + " ".join(f"{n}={v:.2f}" for n, v in zip(sampler.tasks, rel)) + "]")
+                    if a.rollout > 1 and r is runs[0]:  # the sampler's output against the input unchanged
+                        rel = (last_loss / last_triv.clamp(min=1e-12)).tolist()
+                        msg.append("last-step vs-input [" + " ".join(
+                            f"{n}={v:.2f}" if d > 0 else f"{n}=-"  # "-": no sample at the last step
+                            for n, v, d in zip(sampler.tasks, rel, last_triv.tolist())) + "]")
+                        last_loss.zero_(); last_triv.zero_()
                 task_loss[r.name].zero_()
             task_cnt.zero_(); task_triv.zero_()
             log(" | ".join(msg))
