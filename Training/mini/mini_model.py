@@ -111,10 +111,12 @@ class TaskSampler:
         x, y, info = tw.make_task(task, p, n, gen, self.device, self.photos, sources=sources)
         return x, y, ids[j], info
 
-    def batch(self, n_per_task: int, gen: torch.Generator):
+    def batch(self, n_per_task: int, gen: torch.Generator, extra: dict[str, int] | None = None):
+        """n_per_task samples of every task, plus extra[task] more of the named tasks."""
         xs, ys, ts, tids = [], [], [], []
         for k, t in enumerate(self.tasks):
-            x, y, tid, _ = self.task_batch(t, n_per_task, gen)
+            n = n_per_task + (extra or {}).get(t, 0)
+            x, y, tid, _ = self.task_batch(t, n, gen)
             xs.append(x); ys.append(y); tids.append(tid)
-            ts.append(torch.full((n_per_task,), k, device=self.device))
+            ts.append(torch.full((n,), k, device=self.device))
         return torch.cat(xs), torch.cat(ys), torch.cat(tids), torch.cat(ts)

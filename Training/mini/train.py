@@ -205,6 +205,8 @@ def main(argv=None):
     ap.add_argument("--minutes", type=float, default=7.5, help="wall-clock budget incl. set-up")
     ap.add_argument("--max-steps", type=int, default=10**9)
     ap.add_argument("--per-task", type=int, default=32, help="samples per task per step (17 tasks)")
+    ap.add_argument("--task-extra", default="",
+                    help="more samples per step for some tasks, e.g. 'sr:3,deblur:3' (added to --per-task)")
     ap.add_argument("--lr", type=float, default=4e-4)
     ap.add_argument("--wd", type=float, default=0.01)
     ap.add_argument("--warmup", type=int, default=300)
@@ -301,7 +303,11 @@ def main(argv=None):
             json.dump(r.model.cfg, f, indent=1)
 
     ntask = len(sampler.tasks)
-    B = ntask * a.per_task
+    extra = {k: int(v) for k, v in (kv.split(":") for kv in a.task_extra.split(",") if kv)}
+    unknown = set(extra) - set(sampler.tasks)
+    if unknown:
+        ap.error(f"--task-extra: unknown tasks {sorted(unknown)}; tasks are {sampler.tasks}")
+    B = ntask * a.per_task + sum(extra.values())
     step, last_ckpt = 0, time.time()
     task_loss = {r.name: torch.zeros(ntask, device=dev) for r in runs}
     task_cnt = torch.zeros(ntask, device=dev)
@@ -321,7 +327,7 @@ def main(argv=None):
         g0 = time.time()
         with torch.no_grad():
             if step % a.reuse == 0:
-                x_in, y, tid0, task_idx = sampler.batch(a.per_task, gen)
+                x_in, y, tid0, task_idx = sampler.batch(a.per_task, gen, extra)
             x1 = y * 2 - 1  # [B, 3, 64, 64] data in [-1, 1]
             cond = x_in * 2 - 1
             tid = tid0
