@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 export OMP_WAIT_POLICY=PASSIVE PYTHONUNBUFFERED=1
 [ -f Models/.cache/all-MiniLM-L6-v2/.complete ] || ./scripts/fetch-minilm.sh
 # text.pt holds the MiniLM features of every instruction string; rebuild it when the templates changed
-stale() {
-  python3 -c "import sys, torch; sys.path.insert(0, 'Training/mini'); from instructions import all_strings
-sys.exit(0 if set(all_strings()) <= set(torch.load('Training/data/text.pt')['strings']) else 1)" 2>/dev/null && return 1 || return 0
+stale() {  # TextTable refuses a text.pt that lacks a current instruction string
+  ! python3 -c "import sys; sys.path.insert(0, 'Training/mini'); from mini_model import TextTable
+TextTable('Training/data/text.pt', 'cpu')" 2>/dev/null
 }
 if [ ! -f Training/data/text.pt ] || [ ! -f Training/data/photos.pt ] || stale; then
   python3 Training/mini/make_assets.py 2>&1 | grep -v -i "warn\|load\|^key\|^-\|pooler\|^notes\|unexpected\|^$" || true
@@ -29,11 +29,6 @@ PY
 python3 Training/mini/train.py --tiny --out "$T/run2" --max-steps 1 --per-task 1 --minutes 1 --sample-tokens 8 \
   --init-dir "$T/run/main" --text-aug 1 > "$T/log2" 2>&1
 grep -q "resumed main" "$T/log2"
-# Rollout training (--rollout 3): x_t of part of the batch is the state the model's own 3-step sampler reaches.
-python3 Training/mini/train.py --tiny --out "$T/run4" --max-steps 2 --per-task 1 --log-every 1 --minutes 1 \
-  --sample-tokens 0 --prediction residual --rollout 3 --rollout-frac 1 > "$T/log4" 2>&1
-grep "last-step vs-input" "$T/log4" | tail -1 | sed 's/.*| last-step/test-mini: rollout last-step/' | cut -c1-160
-grep -q "done: 2 steps" "$T/log4"
 grep "text augmentation:" "$T/log2" | cut -c1-160
 # The perturbed instructions keep every colour, shape and position word of their source, in order.
 python3 - <<'PY'
@@ -52,6 +47,41 @@ for task in tw.TASKS:
             assert key(q) == key(s), (s, q)
             n += 1
 print(f"test-mini: {n} perturbed instructions keep their colour, shape and position words")
+PY
+# Rollout training (--rollout 3): x_t of part of the batch is the state the model's own 3-step sampler reaches.
+python3 Training/mini/train.py --tiny --out "$T/run4" --max-steps 2 --per-task 1 --log-every 1 --minutes 1 \
+  --sample-tokens 0 --prediction residual --rollout 3 --rollout-frac 1 > "$T/log4" 2>&1
+grep "last-step vs-input" "$T/log4" | tail -1 | sed 's/.*| last-step/test-mini: rollout last-step/' | cut -c1-160
+grep -q "done: 2 steps" "$T/log4"
+# The rolled-out states equal an Euler loop written the way the Swift FlowSampler steps (velocity
+# (base + out - x) / (1 - t), x += v / n), both parametrisations, on the trained test fixture.
+python3 - "$T/run4/main" <<'PY'
+import sys, torch
+sys.path.insert(0, "Training/mini")
+from train import load_mini, rollout
+torch.manual_seed(0)
+m = load_mini(sys.argv[1]).eval()
+B, n = 6, 3
+x1, cond, x0 = torch.rand(B, 3, 64, 64) * 2 - 1, torch.rand(B, 3, 64, 64) * 2 - 1, torch.randn(B, 3, 64, 64)
+L = 5
+feats, mask, pooled = torch.randn(B, L, 384), torch.ones(B, L, dtype=torch.bool), torch.randn(B, 384)
+idrop = torch.zeros(B, dtype=torch.bool)
+for pred in ("residual", "velocity"):
+    m.cfg["prediction"] = pred
+    xt, t, target = x0.clone(), torch.zeros(B), x1 - cond
+    k = rollout(m, n, 1.0, torch.Generator().manual_seed(1), x0, xt, t, target, x1, cond, cond, idrop, feats, mask,
+                pooled, pred, False)
+    with torch.no_grad():
+        x, states = x0.clone(), [x0.clone()]
+        for j in range(n - 1):
+            out = m(x, torch.full((B,), j / n), cond, feats, mask, pooled, m.image_feats(cond, idrop))
+            v = (cond + out - x) / (1 - j / n) if pred == "residual" else out
+            x = x + v / n
+            states.append(x.clone())
+    ref = torch.stack([states[int(k[i])][i] for i in range(B)])
+    err = float((ref - xt).abs().max())
+    print(f"test-mini: rollout ({pred}) against a FlowSampler-style Euler loop, k={k.tolist()}: max error {err:.2e}")
+    assert bool((k >= 1).all()) and torch.allclose(t, k.float() / n) and err < 1e-5, err
 PY
 python3 Training/mini/export.py --ckpt "$T/run/main" --out "$T/model" --steps 2 --dtype float32 | tail -1
 mkdir -p "$T/.cache" && ln -s "$PWD/Models/.cache/all-MiniLM-L6-v2" "$T/.cache/all-MiniLM-L6-v2"

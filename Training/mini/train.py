@@ -303,7 +303,10 @@ def main(argv=None):
             json.dump(r.model.cfg, f, indent=1)
 
     ntask = len(sampler.tasks)
-    extra = {k: int(v) for k, v in (kv.split(":") for kv in a.task_extra.split(",") if kv)}
+    try:
+        extra = {k: int(v) for k, v in (kv.split(":") for kv in a.task_extra.split(",") if kv)}
+    except ValueError:
+        ap.error(f"--task-extra {a.task_extra!r}: expected task:count[,task:count...], e.g. sr:3,deblur:3")
     unknown = set(extra) - set(sampler.tasks)
     if unknown:
         ap.error(f"--task-extra: unknown tasks {sorted(unknown)}; tasks are {sampler.tasks}")
