@@ -50,9 +50,34 @@ print(f"test-mini: {n} perturbed instructions keep their colour, shape and posit
 PY
 # Rollout training (--rollout 3): x_t of part of the batch is the state the model's own 3-step sampler reaches.
 python3 Training/mini/train.py --tiny --out "$T/run4" --max-steps 2 --per-task 1 --log-every 1 --minutes 1 \
-  --sample-tokens 0 --prediction residual --rollout 3 --rollout-frac 1 > "$T/log4" 2>&1
+  --sample-tokens 0 --prediction residual --rollout 3 --rollout-frac 1 --rollout-skip edges2img,text2img \
+  --loss-norm 0.05 --pooled-mix 0.5 > "$T/log4" 2>&1
 grep "last-step vs-input" "$T/log4" | tail -1 | sed 's/.*| last-step/test-mini: rollout last-step/' | cut -c1-160
 grep -q "done: 2 steps" "$T/log4"
+grep "pooled mixing:" "$T/log4" | sed 's/.*pooled/test-mini: pooled/'
+python3 - <<'PY'
+# pooled mixing partners: every partner of a training wording is a wording of the same task and parameters
+import sys, torch
+sys.path.insert(0, "Training/mini")
+from mini_model import TaskSampler, TextTable
+from train import pooled_partners
+text = TextTable("Training/data/text.pt", "cpu")
+sampler = TaskSampler(text, "train", "cpu", None)
+start, count, order = pooled_partners(text, sampler)
+req = {}
+for t in sampler.tasks:
+    ids, params = sampler.ent[t]
+    for j, i in enumerate(ids.tolist()):
+        req[i] = (t, tuple(int(params[k][j]) for k in sorted(params)))
+n = 0
+for i, r in req.items():
+    ps = order[start[i]:start[i] + count[i]].tolist()
+    assert i in ps and all(req[p] == r for p in ps), (text.strings[i], [text.strings[p] for p in ps])
+    n += len(ps)
+held = set(range(len(text.strings))) - set(req)
+assert not held & set(order.tolist())  # held-out wordings never take part
+print(f"test-mini: pooled mixing pairs {len(req)} training wordings with {n / len(req):.1f} same-request wordings on average")
+PY
 # The rolled-out states equal an Euler loop written the way the Swift FlowSampler steps (velocity
 # (base + out - x) / (1 - t), x += v / n), both parametrisations, on the trained test fixture.
 python3 - "$T/run4/main" <<'PY'
@@ -79,6 +104,11 @@ for pred in ("residual", "velocity"):
             x = x + v / n
             states.append(x.clone())
     ref = torch.stack([states[int(k[i])][i] for i in range(B)])
+    keep = torch.tensor([True, False] * (B // 2))  # --rollout-skip: these samples stay as drawn
+    xk, tk = x0.clone(), torch.zeros(B)
+    kk = rollout(m, n, 1.0, torch.Generator().manual_seed(1), x0, xk, tk, x1 - cond, x1, cond, cond, idrop, feats,
+                 mask, pooled, pred, False, keep=keep)
+    assert bool((kk[keep] == 0).all() and (kk[~keep] >= 1).all()) and torch.equal(xk[keep], x0[keep])
     err = float((ref - xt).abs().max())
     print(f"test-mini: rollout ({pred}) against a FlowSampler-style Euler loop, k={k.tolist()}: max error {err:.2e}")
     assert bool((k >= 1).all()) and torch.allclose(t, k.float() / n) and err < 1e-5, err

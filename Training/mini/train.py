@@ -167,14 +167,36 @@ def augment_text(text: TextTable, sampler: TaskSampler, k: int, minilm_dir: str,
         sampler.ent[t] = (torch.cat([ids, new_ids]), {key: torch.cat([v, v[js]]) for key, v in params.items()})
 
 
+def pooled_partners(text: TextTable, sampler: TaskSampler):
+    """For the pooled-embedding mixing: (start, count, order) such that order[start[i] : start[i] + count[i]] are
+    the text ids of the training entries of text id i's task with the same parameters (colour, shape, ...),
+    i.e. the other wordings of the same request, its text-augmentation copies included."""
+    N, dev = len(text.strings), text.pooled.device
+    start, count, order = torch.zeros(N, dtype=torch.long), torch.zeros(N, dtype=torch.long), []
+    for t in sampler.tasks:
+        ids, params = sampler.ent[t]
+        groups: dict = {}
+        keys = sorted(params)
+        for j, i in enumerate(ids.tolist()):
+            groups.setdefault(tuple(int(params[k][j]) for k in keys), []).append(i)
+        for g in groups.values():
+            start[g], count[g] = len(order), len(g)
+            order += g
+    return start.to(dev), count.to(dev), torch.tensor(order, device=dev)
+
+
 @torch.no_grad()
-def rollout(model, n, frac, gen, x0, xt, t, target, x1, cond, base, idrop, feats, mask, pooled, prediction, cuda):
+def rollout(model, n, frac, gen, x0, xt, t, target, x1, cond, base, idrop, feats, mask, pooled, prediction, cuda,
+            keep=None):
     """Replaces, in place, x_t (and t, and the velocity target) of a random subset of the batch by the state the
-    model's own n-step Euler sampler reaches from x0 at t = k/n. Returns k per sample (0 = left as drawn)."""
+    model's own n-step Euler sampler reaches from x0 at t = k/n. Samples where `keep` is true are never rolled
+    out. Returns k per sample (0 = left as drawn)."""
     B, dev = x0.shape[0], x0.device
     w = torch.arange(1, n, dtype=torch.float32, device=dev)
     k = 1 + torch.multinomial(w / w.sum(), B, replacement=True, generator=gen)
     k = torch.where(torch.rand(B, generator=gen, device=dev) < frac, k, torch.zeros_like(k))
+    if keep is not None:
+        k = torch.where(keep, torch.zeros_like(k), k)
     idx = k.nonzero().squeeze(1)
     if idx.numel() == 0:
         return k
@@ -243,6 +265,16 @@ def main(argv=None):
                          "x0, computed without gradients by the current weights; the target stays x1. Trains what "
                          "the shipped few-step sampler actually sees (its last step's x1 estimate is its output)")
     ap.add_argument("--rollout-frac", type=float, default=0.5)
+    ap.add_argument("--rollout-skip", default="",
+                    help="comma-separated tasks never rolled out (e.g. the generative ones: edges2img,text2img)")
+    ap.add_argument("--pooled-mix", type=float, default=0.0,
+                    help="fraction of the batch whose pooled text embedding (the task embedder's input) is a random "
+                         "interpolation, re-normalised, with another training wording of the same request")
+    ap.add_argument("--loss-norm", type=float, default=0.0,
+                    help="residual only: weight each sample's loss by (c / (m + c))^p, m = the MSE of returning "
+                         "its input unchanged, normalised to mean 1 over the batch; c = this value (0: off). "
+                         "Gives near-identity tasks (sr, deblur, editing) a share of the gradient")
+    ap.add_argument("--loss-norm-pow", type=float, default=1.0, help="p of --loss-norm")
     ap.add_argument("--minilm", default=os.path.join(HERE, "..", "..", "Models", ".cache", "all-MiniLM-L6-v2"))
     a = ap.parse_args(argv)
     t_start = time.time()
@@ -311,6 +343,15 @@ def main(argv=None):
     if unknown:
         ap.error(f"--task-extra: unknown tasks {sorted(unknown)}; tasks are {sampler.tasks}")
     B = ntask * a.per_task + sum(extra.values())
+    skip = [x for x in a.rollout_skip.split(",") if x]
+    if set(skip) - set(sampler.tasks):
+        ap.error(f"--rollout-skip: unknown tasks {sorted(set(skip) - set(sampler.tasks))}; tasks are {sampler.tasks}")
+    if a.pooled_mix > 0:
+        p_start, p_count, p_order = pooled_partners(text, sampler)
+        log(f"pooled mixing: {int((p_count > 1).sum())} training instructions have another wording of the same request")
+    no_roll = torch.tensor([n in skip for n in sampler.tasks], device=dev)
+    if a.loss_norm > 0 and a.prediction != "residual":
+        ap.error("--loss-norm needs --prediction residual (it weights by the error of returning the input)")
     step, last_ckpt = 0, time.time()
     task_loss = {r.name: torch.zeros(ntask, device=dev) for r in runs}
     task_cnt = torch.zeros(ntask, device=dev)
@@ -346,6 +387,14 @@ def main(argv=None):
             idrop = torch.rand(B, generator=gen, device=dev) < 0.05
             tid = torch.where(tdrop, torch.full_like(tid, text.empty), tid)
             feats, mask, pooled = text.get(tid)
+            if a.pooled_mix > 0:
+                sel = (torch.rand(B, generator=gen, device=dev) < a.pooled_mix) & ~tdrop & (p_count[tid0] > 1)
+                r = (torch.rand(B, generator=gen, device=dev) * p_count[tid0]).long()
+                other = p_order[(p_start[tid0] + r).clamp(max=len(p_order) - 1)]
+                lam = torch.rand(B, 1, generator=gen, device=dev)
+                mixed = lam * pooled + (1 - lam) * text.pooled[other]
+                mixed = mixed / mixed.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+                pooled = torch.where(sel[:, None], mixed, pooled)
             if a.text_noise > 0:
                 pooled = pooled + a.text_noise * torch.randn(pooled.shape, generator=gen, device=dev)
                 pooled = pooled / pooled.norm(dim=-1, keepdim=True).clamp_min(1e-12)
@@ -356,7 +405,7 @@ def main(argv=None):
             rolled = torch.zeros(B, dtype=torch.long, device=dev)  # k of the rolled-out samples, 0 = not rolled
             if a.rollout > 1:
                 rolled = rollout(runs[0].model, a.rollout, a.rollout_frac, gen, x0, xt, t, target, x1, cond, base,
-                                 idrop, feats, mask, pooled, a.prediction, cuda)
+                                 idrop, feats, mask, pooled, a.prediction, cuda, keep=no_roll[task_idx])
         if cuda:
             torch.cuda.synchronize()
         gen_time += time.time() - g0
@@ -370,7 +419,11 @@ def main(argv=None):
                 imf = r.model.image_feats(cond, idrop)
                 v = r.model(xt, t, cond, feats, mask, pooled, imf)
             per = F.mse_loss(v.float(), target, reduction="none").mean(dim=(1, 2, 3))  # [B]
-            loss = per.mean()
+            if a.loss_norm > 0:
+                wn = (a.loss_norm / (target.pow(2).mean(dim=(1, 2, 3)) + a.loss_norm)) ** a.loss_norm_pow
+                loss = (per * (wn / wn.mean())).mean()
+            else:
+                loss = per.mean()
             r.opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(r.model.parameters(), 1.0)
