@@ -51,10 +51,25 @@ PY
 # Rollout training (--rollout 3): x_t of part of the batch is the state the model's own 3-step sampler reaches.
 python3 Training/mini/train.py --tiny --out "$T/run4" --max-steps 2 --per-task 1 --log-every 1 --minutes 1 \
   --sample-tokens 0 --prediction residual --rollout 3 --rollout-frac 1 --rollout-skip edges2img,text2img \
-  --loss-norm 0.05 --pooled-mix 0.5 > "$T/log4" 2>&1
+  --loss-norm 0.05 --pooled-mix 0.5 --lowfreq 4 > "$T/log4" 2>&1
 grep "last-step vs-input" "$T/log4" | tail -1 | sed 's/.*| last-step/test-mini: rollout last-step/' | cut -c1-160
 grep -q "done: 2 steps" "$T/log4"
 grep "pooled mixing:" "$T/log4" | sed 's/.*pooled/test-mini: pooled/'
+python3 - <<'PY'
+# --lowfreq: a colour offset pays (1 + lambda) times its MSE, a checkerboard (no 8x8 average) only its MSE
+import sys, torch
+sys.path.insert(0, "Training/mini")
+from train import sample_loss
+z = torch.zeros(2, 3, 64, 64)
+off = torch.full_like(z, 0.1)
+chk = 0.1 * (1 - 2 * ((torch.arange(64)[:, None] + torch.arange(64)[None, :]) % 2)).float().expand(2, 3, 64, 64)
+for name, x, want in (("offset", off, 0.01 * 5), ("checkerboard", chk, 0.01), ):
+    got = sample_loss(x, z, 4.0, 8)
+    err = (got - want).abs().max().item()
+    print(f"test-mini: lowfreq loss of a {name}: {got[0].item():.6f} (want {want:.6f}, err {err:.1e})")
+    assert err < 1e-6
+assert torch.allclose(sample_loss(off, z), torch.full((2,), 0.01))
+PY
 python3 - <<'PY'
 # pooled mixing partners: every partner of a training wording is a wording of the same task and parameters
 import sys, torch

@@ -185,6 +185,15 @@ def pooled_partners(text: TextTable, sampler: TaskSampler):
     return start.to(dev), count.to(dev), torch.tensor(order, device=dev)
 
 
+def sample_loss(out, target, lowfreq=0.0, pool=8):
+    """Per-sample loss [B]: MSE, plus lowfreq * the MSE of the pool x pool averages (0: plain MSE)."""
+    per = F.mse_loss(out, target, reduction="none").mean(dim=(1, 2, 3))
+    if lowfreq > 0:
+        lo = F.mse_loss(F.avg_pool2d(out, pool), F.avg_pool2d(target, pool), reduction="none").mean(dim=(1, 2, 3))
+        per = per + lowfreq * lo
+    return per
+
+
 @torch.no_grad()
 def rollout(model, n, frac, gen, x0, xt, t, target, x1, cond, base, idrop, feats, mask, pooled, prediction, cuda,
             keep=None):
@@ -275,6 +284,11 @@ def main(argv=None):
                          "its input unchanged, normalised to mean 1 over the batch; c = this value (0: off). "
                          "Gives near-identity tasks (sr, deblur, editing) a share of the gradient")
     ap.add_argument("--loss-norm-pow", type=float, default=1.0, help="p of --loss-norm")
+    ap.add_argument("--lowfreq", type=float, default=0.0,
+                    help="lambda > 0: each sample's loss is MSE + lambda * MSE of the --lowfreq-pool x pool-averaged "
+                         "images (colour drift and missing objects cost more than grain); --loss-norm's m uses the "
+                         "same combined error")
+    ap.add_argument("--lowfreq-pool", type=int, default=8, help="pool size of --lowfreq (divides 64)")
     ap.add_argument("--minilm", default=os.path.join(HERE, "..", "..", "Models", ".cache", "all-MiniLM-L6-v2"))
     a = ap.parse_args(argv)
     t_start = time.time()
@@ -352,6 +366,8 @@ def main(argv=None):
     no_roll = torch.tensor([n in skip for n in sampler.tasks], device=dev)
     if a.loss_norm > 0 and a.prediction != "residual":
         ap.error("--loss-norm needs --prediction residual (it weights by the error of returning the input)")
+    if a.lowfreq > 0 and (a.lowfreq_pool < 1 or tw.S % a.lowfreq_pool):
+        ap.error(f"--lowfreq-pool {a.lowfreq_pool}: must divide the image size {tw.S}")
     step, last_ckpt = 0, time.time()
     task_loss = {r.name: torch.zeros(ntask, device=dev) for r in runs}
     task_cnt = torch.zeros(ntask, device=dev)
@@ -402,6 +418,8 @@ def main(argv=None):
             cond = torch.where(idrop[:, None, None, None], torch.randn(cond.shape, generator=gen, device=dev), cond)
             if a.prediction == "residual":
                 target = x1 - base
+            # residual: the loss of returning the input unchanged (output 0), per sample
+            trivial_loss = sample_loss(torch.zeros_like(target), target, a.lowfreq, a.lowfreq_pool)
             rolled = torch.zeros(B, dtype=torch.long, device=dev)  # k of the rolled-out samples, 0 = not rolled
             if a.rollout > 1:
                 rolled = rollout(runs[0].model, a.rollout, a.rollout_frac, gen, x0, xt, t, target, x1, cond, base,
@@ -418,9 +436,9 @@ def main(argv=None):
             with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=cuda):
                 imf = r.model.image_feats(cond, idrop)
                 v = r.model(xt, t, cond, feats, mask, pooled, imf)
-            per = F.mse_loss(v.float(), target, reduction="none").mean(dim=(1, 2, 3))  # [B]
+            per = sample_loss(v.float(), target, a.lowfreq, a.lowfreq_pool)  # [B]
             if a.loss_norm > 0:
-                wn = (a.loss_norm / (target.pow(2).mean(dim=(1, 2, 3)) + a.loss_norm)) ** a.loss_norm_pow
+                wn = (a.loss_norm / (trivial_loss + a.loss_norm)) ** a.loss_norm_pow
                 loss = (per * (wn / wn.mean())).mean()
             else:
                 loss = per.mean()
@@ -433,11 +451,11 @@ def main(argv=None):
                 task_loss[r.name].index_add_(0, task_idx, per.detach())
         task_cnt.index_add_(0, task_idx, torch.ones_like(t))
         if a.prediction == "residual":
-            task_triv.index_add_(0, task_idx, target.pow(2).mean(dim=(1, 2, 3)))
+            task_triv.index_add_(0, task_idx, trivial_loss)
             if a.rollout > 1:
                 last = (rolled == a.rollout - 1).float()
                 last_loss.index_add_(0, task_idx, per.detach() * last)
-                last_triv.index_add_(0, task_idx, target.pow(2).mean(dim=(1, 2, 3)) * last)
+                last_triv.index_add_(0, task_idx, trivial_loss * last)
         step += 1
         if step % a.log_every == 0 or step == 1:
             el = time.time() - t_loop
