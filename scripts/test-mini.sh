@@ -63,8 +63,9 @@ from train import sample_loss
 z = torch.zeros(2, 3, 64, 64)
 off = torch.full_like(z, 0.1)
 chk = 0.1 * (1 - 2 * ((torch.arange(64)[:, None] + torch.arange(64)[None, :]) % 2)).float().expand(2, 3, 64, 64)
-for name, x, want in (("offset", off, 0.01 * 5), ("checkerboard", chk, 0.01), ):
-    got = sample_loss(x, z, 4.0, 8)
+lam = 4.0
+for name, x, want in (("offset", off, 0.01 * (1 + lam)), ("checkerboard", chk, 0.01)):
+    got = sample_loss(x, z, lam, 8)
     err = (got - want).abs().max().item()
     print(f"test-mini: lowfreq loss of a {name}: {got[0].item():.6f} (want {want:.6f}, err {err:.1e})")
     assert err < 1e-6

@@ -418,8 +418,9 @@ def main(argv=None):
             cond = torch.where(idrop[:, None, None, None], torch.randn(cond.shape, generator=gen, device=dev), cond)
             if a.prediction == "residual":
                 target = x1 - base
-            # residual: the loss of returning the input unchanged (output 0), per sample
-            trivial_loss = sample_loss(torch.zeros_like(target), target, a.lowfreq, a.lowfreq_pool)
+            # residual only: the loss of returning the input unchanged (output 0), per sample
+            trivial_loss = (sample_loss(torch.zeros_like(target), target, a.lowfreq, a.lowfreq_pool)
+                            if a.prediction == "residual" else None)
             rolled = torch.zeros(B, dtype=torch.long, device=dev)  # k of the rolled-out samples, 0 = not rolled
             if a.rollout > 1:
                 rolled = rollout(runs[0].model, a.rollout, a.rollout_frac, gen, x0, xt, t, target, x1, cond, base,
