@@ -24,7 +24,7 @@ demo:
 
 # pixwizard-mini evaluation (Swift engine when `pixwizard batch` is built, else the PyTorch reference).
 eval:
-	python3 Training/mini/evaluate.py --engine $${ENGINE:-auto} --n $${N:-12}
+	python3 Training/mini/evaluate.py --engine $${ENGINE:-auto} --n $${N:-32}
 
 # Swift DiT forward vs the PyTorch reference, alternating in one run (docs/BENCHMARKS.md).
 # DIT_CONFIGS=a,b,c (c = the full 2B config: ~17 GB of RAM, minutes); THREADS = BLAS/torch threads.

@@ -396,7 +396,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=os.path.join(ROOT, "Models", "pixwizard-mini"))
     ap.add_argument("--engine", default="auto", choices=["auto", "torch", "swift"])
-    ap.add_argument("--n", type=int, default=12, help="images per task")
+    ap.add_argument("--n", type=int, default=32, help="images per task")
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--guidance", type=float, default=None, help="text guidance (default: the model's)")
