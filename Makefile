@@ -22,9 +22,10 @@ test:
 demo:
 	./scripts/demo.sh
 
-# pixwizard-mini evaluation (Swift engine when `pixwizard batch` is built, else the PyTorch reference).
+# pixwizard-mini evaluation (Swift engine when `pixwizard batch` is built, else the PyTorch reference);
+# N=... images per task (default: evaluate.py's, 32).
 eval:
-	python3 Training/mini/evaluate.py --engine $${ENGINE:-auto} --n $${N:-32}
+	python3 Training/mini/evaluate.py --engine $${ENGINE:-auto} $${N:+--n $$N}
 
 # Swift DiT forward vs the PyTorch reference, alternating in one run (docs/BENCHMARKS.md).
 # DIT_CONFIGS=a,b,c (c = the full 2B config: ~17 GB of RAM, minutes); THREADS = BLAS/torch threads.
