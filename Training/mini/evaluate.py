@@ -5,6 +5,8 @@ classical anchor on the same images, and the model's score with training wording
 
 One line per task:
   eval task=<name> metric=<name> model=<x> trivial=<y> anchor=<z> seen_wording=<w> [anchor_name=... extra]
+then the text routing accuracy of the held-out wordings (routing.py: keyword router, MiniLM centroid):
+  route router=<name> accuracy=<mean over tasks> tasks=<n>
 and a contact sheet per task, out/eval/<task>.png (rows: input | output | target).
 
 Engines: --engine swift runs `pixwizard batch --model DIR --input jobs.jsonl --output-dir OUT` (the Swift
@@ -449,8 +451,15 @@ def main(argv=None):
         summary.append({"task": task, "metric": sc.metric(), "model": m, "trivial": triv, "anchor": anc,
                         "anchor_name": an_name, "seen_wording": seen, **extra})
         contact_sheet(os.path.join(a.out, f"{task}.png"), jobs, res[(task, "heldout")])
+    # EVALUATION.md's language row: how well the held-out wordings can be routed to their task from the text
+    # alone (the keyword router is the classical anchor; the MiniLM centroid is what the task embedder reads)
+    from routing import routing_accuracy
+    route = routing_accuracy(tasks)
+    for r, v in route.items():
+        print(f"route router={r} accuracy={v:.4f} tasks={len(tasks)}", flush=True)
     with open(os.path.join(a.out, "summary.json"), "w") as f:
-        json.dump({"engine": engine_name, "n": a.n, "seed": a.seed, "model_seconds": t_model, "rows": summary}, f, indent=1)
+        json.dump({"engine": engine_name, "n": a.n, "seed": a.seed, "model_seconds": t_model, "rows": summary,
+                   "text_routing": route}, f, indent=1)
     with open(os.path.join(a.out, "table.md"), "w") as f:
         f.write("| task | metric | model (held-out wording) | trivial | anchor | anchor method | seen wording | extra |\n")
         f.write("|---|---|---|---|---|---|---|---|\n")
