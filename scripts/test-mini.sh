@@ -51,10 +51,11 @@ PY
 # Rollout training (--rollout 3): x_t of part of the batch is the state the model's own 3-step sampler reaches.
 python3 Training/mini/train.py --tiny --out "$T/run4" --max-steps 2 --per-task 1 --log-every 1 --minutes 1 \
   --sample-tokens 0 --prediction residual --rollout 3 --rollout-frac 1 --rollout-skip edges2img,text2img \
-  --loss-norm 0.05 --pooled-mix 0.5 --lowfreq 4 > "$T/log4" 2>&1
+  --loss-norm 0.05 --pooled-mix 0.5 --pooled-xmix 0.5 --lowfreq 4 > "$T/log4" 2>&1
 grep "last-step vs-input" "$T/log4" | tail -1 | sed 's/.*| last-step/test-mini: rollout last-step/' | cut -c1-160
 grep -q "done: 2 steps" "$T/log4"
 grep "pooled mixing:" "$T/log4" | sed 's/.*pooled/test-mini: pooled/'
+grep "pooled cross-task mixing:" "$T/log4" | sed 's/.*pooled/test-mini: pooled/'
 python3 - <<'PY'
 # --lowfreq: a colour offset pays (1 + lambda) times its MSE, a checkerboard (no 8x8 average) only its MSE
 import sys, torch
@@ -93,6 +94,18 @@ for i, r in req.items():
 held = set(range(len(text.strings))) - set(req)
 assert not held & set(order.tolist())  # held-out wordings never take part
 print(f"test-mini: pooled mixing pairs {len(req)} training wordings with {n / len(req):.1f} same-request wordings on average")
+# cross-task mixing partners: a training wording of another task of the set, every such wording reachable
+from train import cross_task_partner, cross_task_table
+rest = ["denoise", "deblur", "derain", "dehaze", "lowlight", "inpaint", "sr"]
+xm = cross_task_table(sampler, rest, "cpu")
+tidx = torch.tensor([sampler.tasks.index(t) for t in rest]).repeat(4000)
+other = cross_task_partner(xm, tidx, torch.Generator().manual_seed(0))
+own, got = [sampler.tasks[i] for i in tidx.tolist()], [req[i][0] for i in other.tolist()]
+assert all(g in rest and g != o for o, g in zip(own, got)), "partner outside the set or of the sample's own task"
+want = {i for t in rest for i in sampler.ent[t][0].tolist()}
+assert set(other.tolist()) <= want and len(set(other.tolist())) > 0.9 * len(want), (len(set(other.tolist())), len(want))
+print(f"test-mini: cross-task mixing drew {len(set(other.tolist()))} of the {len(want)} restoration training "
+      f"wordings, never the sample's own task or a held-out one")
 PY
 # The rolled-out states equal an Euler loop written the way the Swift FlowSampler steps (velocity
 # (base + out - x) / (1 - t), x += v / n), both parametrisations, on the trained test fixture.
@@ -132,8 +145,21 @@ PY
 python3 Training/mini/export.py --ckpt "$T/run/main" --out "$T/model" --steps 2 --dtype float32 | tail -1
 mkdir -p "$T/.cache" && ln -s "$PWD/Models/.cache/all-MiniLM-L6-v2" "$T/.cache/all-MiniLM-L6-v2"
 python3 Training/mini/evaluate.py --engine torch --model "$T/model" --n 1 --no-seen --steps 2 --out "$T/eval" \
-  2>&1 | grep "^eval\|^evaluate" | tee "$T/eval.log"
+  2>&1 | grep "^eval\|^evaluate\|^route" | tee "$T/eval.log"
 test "$(grep -c '^eval task=' "$T/eval.log")" = 17
+test "$(grep -c '^route router=.* accuracy=[01]\.[0-9]* tasks=17' "$T/eval.log")" = 2
+python3 - <<'PY'
+# the keyword router (routing.py): idf-weighted word votes, shared colour/shape words ignored, ties are misses
+import sys
+sys.path.insert(0, "Training/mini")
+from routing import KeywordRouter
+kw = KeywordRouter({"a": ["Remove the rain.", "Derain the photo."], "b": ["Remove the red circle."],
+                    "c": ["Estimate the depth."]})
+got = [kw.route(s) for s in ("rain please", "Derain it", "remove the blue square", "the red circle", "depth",
+                             "remove", "hello")]
+print("test-mini: keyword router", got)
+assert got == ["a", "a", None, None, "c", None, None], got
+PY
 # The residual output parametrisation: resumed from the velocity checkpoint with the final linear zeroed
 # and no optimizer step, the exported model must return its input unchanged (x1 = input + 0).
 python3 Training/mini/train.py --tiny --out "$T/run3" --max-steps 0 --per-task 1 --minutes 1 --sample-tokens 8 \

@@ -185,6 +185,28 @@ def pooled_partners(text: TextTable, sampler: TaskSampler):
     return start.to(dev), count.to(dev), torch.tensor(order, device=dev)
 
 
+def cross_task_table(sampler: TaskSampler, tasks: list[str], dev) -> dict:
+    """For --pooled-xmix: the training text ids of each task in `tasks` (row j: tasks[j]'s ids, repeated to a
+    common length), their counts, and each sampler task's row (-1: not in the set)."""
+    lists = [sampler.ent[n][0] for n in tasks]
+    L = max(len(v) for v in lists)
+    pos = torch.full((len(sampler.tasks),), -1, dtype=torch.long, device=dev)
+    for j, n in enumerate(tasks):
+        pos[sampler.tasks.index(n)] = j
+    return {"ids": torch.stack([v.repeat((L + len(v) - 1) // len(v))[:L] for v in lists]).to(dev),
+            "len": torch.tensor([len(v) for v in lists], device=dev), "pos": pos, "in": pos >= 0}
+
+
+def cross_task_partner(xm: dict, task_idx: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """A random training text id of another task of the --pooled-xmix set, per sample (task_idx: sampler task
+    indices; samples outside the set get an arbitrary id of the set, which the caller does not use)."""
+    n, dev = xm["ids"].shape[0], task_idx.device
+    own = xm["pos"][task_idx].clamp_min(0)
+    oj = (own + 1 + torch.randint(0, n - 1, own.shape, generator=gen, device=dev)) % n
+    r = (torch.rand(own.shape, generator=gen, device=dev) * xm["len"][oj]).long()
+    return xm["ids"][oj, r]
+
+
 def sample_loss(out, target, lowfreq=0.0, pool=8):
     """Per-sample loss [B]: MSE, plus lowfreq * the MSE of the pool x pool averages (0: plain MSE)."""
     per = F.mse_loss(out, target, reduction="none").mean(dim=(1, 2, 3))
@@ -279,6 +301,14 @@ def main(argv=None):
     ap.add_argument("--pooled-mix", type=float, default=0.0,
                     help="fraction of the batch whose pooled text embedding (the task embedder's input) is a random "
                          "interpolation, re-normalised, with another training wording of the same request")
+    ap.add_argument("--pooled-xmix", type=float, default=0.0,
+                    help="fraction of the samples of the --pooled-xmix-tasks whose pooled text embedding is mixed, "
+                         "with weight w ~ U(0, --pooled-xmix-max), re-normalised, with a training wording of another "
+                         "of those tasks; the target stays the sample's own. The restoration tasks' inputs show their "
+                         "degradation, so this teaches the model to let the image decide when the task embedding "
+                         "is ambiguous (a held-out wording can sit between two tasks' training wordings)")
+    ap.add_argument("--pooled-xmix-max", type=float, default=0.5)
+    ap.add_argument("--pooled-xmix-tasks", default="denoise,deblur,derain,dehaze,lowlight,inpaint,sr")
     ap.add_argument("--loss-norm", type=float, default=0.0,
                     help="residual only: weight each sample's loss by (c / (m + c))^p, m = the MSE of returning "
                          "its input unchanged, normalised to mean 1 over the batch; c = this value (0: off). "
@@ -363,6 +393,12 @@ def main(argv=None):
     if a.pooled_mix > 0:
         p_start, p_count, p_order = pooled_partners(text, sampler)
         log(f"pooled mixing: {int((p_count > 1).sum())} training instructions have another wording of the same request")
+    if a.pooled_xmix > 0:
+        xm_tasks = [x for x in a.pooled_xmix_tasks.split(",") if x]
+        if set(xm_tasks) - set(sampler.tasks) or len(xm_tasks) < 2:
+            ap.error(f"--pooled-xmix-tasks: need two or more of {sampler.tasks}")
+        xm = cross_task_table(sampler, xm_tasks, dev)
+        log(f"pooled cross-task mixing: {a.pooled_xmix:.2f} of the samples of {xm_tasks}, w <= {a.pooled_xmix_max}")
     no_roll = torch.tensor([n in skip for n in sampler.tasks], device=dev)
     if a.loss_norm > 0 and a.prediction != "residual":
         ap.error("--loss-norm needs --prediction residual (it weights by the error of returning the input)")
@@ -409,6 +445,13 @@ def main(argv=None):
                 other = p_order[(p_start[tid0] + r).clamp(max=len(p_order) - 1)]
                 lam = torch.rand(B, 1, generator=gen, device=dev)
                 mixed = lam * pooled + (1 - lam) * text.pooled[other]
+                mixed = mixed / mixed.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+                pooled = torch.where(sel[:, None], mixed, pooled)
+            if a.pooled_xmix > 0:
+                sel = (torch.rand(B, generator=gen, device=dev) < a.pooled_xmix) & ~tdrop & xm["in"][task_idx]
+                other = cross_task_partner(xm, task_idx, gen)
+                w = torch.rand(B, 1, generator=gen, device=dev) * a.pooled_xmix_max
+                mixed = (1 - w) * pooled + w * text.pooled[other]
                 mixed = mixed / mixed.norm(dim=-1, keepdim=True).clamp_min(1e-12)
                 pooled = torch.where(sel[:, None], mixed, pooled)
             if a.text_noise > 0:
