@@ -32,6 +32,7 @@ sys.path.insert(0, HERE)
 import anchors as A  # noqa: E402
 import taskworld as tw  # noqa: E402
 from instructions import entries  # noqa: E402
+from routing import routing_accuracy  # noqa: E402
 from make_assets import EVAL_PHOTOS, load_photos, to_square  # noqa: E402
 
 PAL = tw.PALETTE.numpy().astype(np.float64)
@@ -453,7 +454,6 @@ def main(argv=None):
         contact_sheet(os.path.join(a.out, f"{task}.png"), jobs, res[(task, "heldout")])
     # EVALUATION.md's language row: how well the held-out wordings can be routed to their task from the text
     # alone (the keyword router is the classical anchor; the MiniLM centroid is what the task embedder reads)
-    from routing import routing_accuracy
     route = routing_accuracy(tasks)
     for r, v in route.items():
         print(f"route router={r} accuracy={v:.4f} tasks={len(tasks)}", flush=True)

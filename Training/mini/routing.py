@@ -21,6 +21,8 @@ import os
 import re
 import sys
 
+import torch
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import taskworld as tw  # noqa: E402
@@ -55,22 +57,15 @@ class KeywordRouter:
 
 class CentroidRouter:
     def __init__(self, train: dict[str, list[str]], minilm_dir: str = MINILM):
-        import torch
         from minilm import MiniLM
-        self.torch = torch
         self.enc = MiniLM(minilm_dir)
         self.tasks = list(train)
-        cents = [self._embed(train[t]).mean(0) for t in self.tasks]
-        c = torch.stack(cents)
+        c = torch.stack([self._embed(train[t]).mean(0) for t in self.tasks])
         self.cent = c / c.norm(dim=1, keepdim=True)
 
-    def _embed(self, strings: list[str]):
-        out = []
-        with self.torch.no_grad():
-            for i in range(0, len(strings), 128):
-                out.append(self.enc.encode(strings[i:i + 128])[2].float())
-        p = self.torch.cat(out)
-        return p / p.norm(dim=1, keepdim=True)
+    def _embed(self, strings: list[str]) -> torch.Tensor:
+        """Sentence embeddings [N, 384], already L2-normalised by MiniLM.encode."""
+        return torch.cat([self.enc.encode(strings[i:i + 128])[2] for i in range(0, len(strings), 128)])
 
     def route_many(self, strings: list[str]) -> list[tuple[str, float, str, float]]:
         """-> per string (best task, its cosine, second task, its cosine)."""
