@@ -179,4 +179,27 @@ err = int(np.abs(out.astype(int) - img.astype(int)).max())
 print(f"test-mini: residual model with a zero output: max |output - input| = {err} levels")
 assert err <= 1, err
 PY
+# probe_restoration.py on that zero-output residual model: its output is its input, on every source and step
+python3 Training/mini/probe_restoration.py --model "$T/model3" --tasks deblur --n 4 --threads 1 --steps-probe \
+  2>&1 | grep "^probe\|^steps" | tee "$T/probe.log"
+python3 - "$T/probe.log" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 4, lines
+for ln in lines[:3]:
+    v = dict(re.findall(r"(\w[\w-]*)=([0-9.]+)", ln))
+    assert abs(float(v["model"]) - float(v["input"])) < 0.05 and abs(float(v["half-blend"]) - float(v["input"])) < 0.05, ln
+ests = [float(x) for x in re.findall(r"=([0-9.]+)", lines[3].split("source=eval")[1])]
+assert max(ests) - min(ests) < 0.05, lines[3]
+print("test-mini: probe_restoration: a zero-output residual model scores its input on eval, train and scene sources")
+PY
+# The deblur anchor (Wiener, known PSF) at anchors.WIENER_BALANCE gains over the blurred input on training photos
+python3 Training/mini/tune_anchors.py --n 24 --balances 0.0175 2>&1 | grep "^tune" | tee "$T/tune.log"
+python3 - "$T/tune.log" <<'PY'
+import re, sys
+s = open(sys.argv[1]).read()
+inp, w = float(re.search(r"input=([0-9.]+)", s).group(1)), float(re.search(r"psnr=([0-9.]+)", s).group(1))
+assert "WIENER_BALANCE=0.0175" in s and w > inp + 1.0, (inp, w)
+print(f"test-mini: Wiener anchor {w:.2f} dB against the blurred input's {inp:.2f} on training photos")
+PY
 echo "test-mini: ok"

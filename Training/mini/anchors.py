@@ -79,13 +79,18 @@ def denoise_tv(x, sigma):
     return np.clip(denoise_tv_chambolle(x, weight=1.2 * sigma, channel_axis=2), 0, 1)
 
 
-def deblur_wiener(x, psf):
-    """Wiener deconvolution with the known (circular) PSF, per channel, in the Fourier domain."""
+WIENER_BALANCE = 0.0175  # chosen on training-photo crops by tune_anchors.py (best of its sweep)
+
+
+def deblur_wiener(x, psf, balance=None):
+    """Wiener deconvolution with the known (circular) PSF, per channel, in the Fourier domain; `balance` is the
+    noise-to-signal ratio added to |H|^2 (default WIENER_BALANCE)."""
+    b = WIENER_BALANCE if balance is None else balance
     H = np.fft.fft2(psf)
     out = np.empty_like(x)
     for c in range(3):
         G = np.fft.fft2(x[:, :, c])
-        out[:, :, c] = np.real(np.fft.ifft2(G * np.conj(H) / (np.abs(H) ** 2 + 0.01)))
+        out[:, :, c] = np.real(np.fft.ifft2(G * np.conj(H) / (np.abs(H) ** 2 + b)))
     return np.clip(out, 0, 1)
 
 
