@@ -408,6 +408,10 @@ def main(argv=None):
     task_loss = {r.name: torch.zeros(ntask, device=dev) for r in runs}
     task_cnt = torch.zeros(ntask, device=dev)
     task_triv = torch.zeros(ntask, device=dev)  # residual: MSE of the input returned unchanged
+    # residual: the model's loss over the same samples as task_triv (those whose image condition was kept: an
+    # image-dropped sample's "input" is zero, its trivial loss the whole image's energy, and a few of them would
+    # outweigh a near-identity task's other samples in the ratio)
+    task_kept = {r.name: torch.zeros(ntask, device=dev) for r in runs}
     # residual with --rollout n: the same, over the samples at the sampler's last step (k = n-1) only
     last_loss, last_triv = torch.zeros(ntask, device=dev), torch.zeros(ntask, device=dev)
     t_loop = time.time()
@@ -474,6 +478,7 @@ def main(argv=None):
         frac = min(1.0, (time.time() - t_start) / budget)
         lr_f = min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         decay = min(a.ema_max, (1 + step) / (10 + step))
+        kept = (~idrop).float()  # the samples that count in the vs-input ratios
         for r in runs:
             for gp in r.opt.param_groups:
                 gp["lr"] = a.lr * lr_f
@@ -493,11 +498,13 @@ def main(argv=None):
             r.update_ema(decay)
             with torch.no_grad():
                 task_loss[r.name].index_add_(0, task_idx, per.detach())
+                if a.prediction == "residual":
+                    task_kept[r.name].index_add_(0, task_idx, per.detach() * kept)
         task_cnt.index_add_(0, task_idx, torch.ones_like(t))
         if a.prediction == "residual":
-            task_triv.index_add_(0, task_idx, trivial_loss)
+            task_triv.index_add_(0, task_idx, trivial_loss * kept)
             if a.rollout > 1:
-                last = (rolled == a.rollout - 1).float()
+                last = (rolled == a.rollout - 1).float() * kept
                 last_loss.index_add_(0, task_idx, per.detach() * last)
                 last_triv.index_add_(0, task_idx, trivial_loss * last)
         step += 1
@@ -509,8 +516,9 @@ def main(argv=None):
                 msg.append(f"{r.name} loss {sum(tl) / ntask:.4f} [" +
                            " ".join(f"{n}={v:.3f}" for n, v in zip(sampler.tasks, tl)) + "]")
                 if a.prediction == "residual":  # < 1: better than the input unchanged on this task
-                    rel = (task_loss[r.name] / task_triv.clamp(min=1e-12)).tolist()
-                    msg.append("vs-input [" + " ".join(f"{n}={v:.2f}" for n, v in zip(sampler.tasks, rel)) + "]")
+                    rel = (task_kept[r.name] / task_triv.clamp(min=1e-12)).tolist()
+                    msg.append("vs-input [" + " ".join(f"{n}={v:.2f}" if d > 0 else f"{n}=-"  # "-": no kept sample
+                                                       for n, v, d in zip(sampler.tasks, rel, task_triv.tolist())) + "]")
                     if a.rollout > 1 and r is runs[0]:  # the sampler's output against the input unchanged
                         rel = (last_loss / last_triv.clamp(min=1e-12)).tolist()
                         msg.append("last-step vs-input [" + " ".join(
@@ -518,6 +526,7 @@ def main(argv=None):
                             for n, v, d in zip(sampler.tasks, rel, last_triv.tolist())) + "]")
                         last_loss.zero_(); last_triv.zero_()
                 task_loss[r.name].zero_()
+                task_kept[r.name].zero_()
             task_cnt.zero_(); task_triv.zero_()
             log(" | ".join(msg))
         if time.time() - last_ckpt > a.ckpt_every:
