@@ -24,15 +24,16 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import anchors as A  # noqa: E402
 import evaluate as ev  # noqa: E402
 import taskworld as tw  # noqa: E402
 from make_assets import EVAL_PHOTOS, load_photos, to_square  # noqa: E402
 
 
 def psnr(outs, targets, crop):
-    if crop:
-        outs, targets = outs[:, crop:-crop, crop:-crop], targets[:, crop:-crop, crop:-crop]
-    return float(np.mean([10 * np.log10(1 / max(np.mean((o - t) ** 2), 1e-10)) for o, t in zip(outs, targets)]))
+    """Mean per-image PSNR (anchors.psnr, the evaluation's), after a `crop`-pixel border crop."""
+    c = slice(crop, -crop) if crop else slice(None)
+    return float(np.mean([A.psnr(o[c, c], t[c, c]) for o, t in zip(outs, targets)]))
 
 
 def task_batch(task, src, n, seed, banks):
