@@ -51,11 +51,27 @@ PY
 # Rollout training (--rollout 3): x_t of part of the batch is the state the model's own 3-step sampler reaches.
 python3 Training/mini/train.py --tiny --out "$T/run4" --max-steps 2 --per-task 1 --log-every 1 --minutes 1 \
   --sample-tokens 0 --prediction residual --rollout 3 --rollout-frac 1 --rollout-skip edges2img,text2img \
-  --loss-norm 0.05 --pooled-mix 0.5 --pooled-xmix 0.5 --lowfreq 4 > "$T/log4" 2>&1
+  --loss-norm 0.05 --pooled-mix 0.5 --pooled-xmix 0.5 --token-xmix 0.5 --lowfreq 4 > "$T/log4" 2>&1
 grep "last-step vs-input" "$T/log4" | tail -1 | sed 's/.*| last-step/test-mini: rollout last-step/' | cut -c1-160
 grep -q "done: 2 steps" "$T/log4"
 grep "pooled mixing:" "$T/log4" | sed 's/.*pooled/test-mini: pooled/'
-grep "pooled cross-task mixing:" "$T/log4" | sed 's/.*pooled/test-mini: pooled/'
+grep "pooled cross-task mixing:.*partner's token features" "$T/log4" | sed 's/.*pooled/test-mini: pooled/'
+python3 - <<'PY'
+# the evaluation's standard errors: a paired bootstrap over images of the difference of two task figures
+import sys
+import numpy as np
+sys.path.insert(0, "Training/mini")
+from evaluate import Scorer
+ps = Scorer("dehaze")
+a = np.array([20.0, 25.0, 15.0, 30.0])
+assert ps.paired_se(a, a) == 0 and ps.paired_se(a + 1.5, a) < 1e-12  # a constant shift has no spread
+se = ps.paired_se(a, np.zeros(4))
+assert abs(se - a.std() / 2) < 0.35 * a.std() / 2, se  # bootstrap se of a mean of 4: about std / sqrt(4)
+gs = Scorer("ground_mask")  # cIoU: summed intersections over summed unions, not a mean of ratios
+iu = np.array([[9.0, 10.0], [0.0, 30.0]])
+assert abs(gs.aggregate(iu) - 0.225) < 1e-12 and abs(gs.aggregate(iu, [0, 0]) - 0.9) < 1e-12
+print(f"test-mini: paired bootstrap se of a PSNR mean {se:.3f} (std/sqrt(n) {a.std() / 2:.3f}), cIoU aggregate ok")
+PY
 python3 - <<'PY'
 # --lowfreq: a colour offset pays (1 + lambda) times its MSE, a checkerboard (no 8x8 average) only its MSE
 import sys, torch
@@ -148,6 +164,15 @@ python3 Training/mini/evaluate.py --engine torch --model "$T/model" --n 1 --no-s
   2>&1 | grep "^eval\|^evaluate\|^route" | tee "$T/eval.log"
 test "$(grep -c '^eval task=' "$T/eval.log")" = 17
 test "$(grep -c '^route router=.* accuracy=[01]\.[0-9]* tasks=17' "$T/eval.log")" = 2
+# pooling evaluation sets (pool_evals.py): a second seed's set of two tasks joins the first set on those tasks
+python3 Training/mini/evaluate.py --engine torch --model "$T/model" --n 1 --steps 2 --seed 7 \
+  --tasks denoise,ground_mask --out "$T/eval7" 2>&1 | grep "^eval" > "$T/eval7.log"
+grep -q "^eval task=ground_mask .* gap_se=" "$T/eval7.log"
+python3 Training/mini/pool_evals.py "$T/eval" "$T/eval7" | tee "$T/pool.log"
+test "$(grep -c '^pooled task=.* n=2 .*vs_trivial_se=' "$T/pool.log")" = 2
+if python3 Training/mini/pool_evals.py "$T/eval" "$T/eval" 2>/dev/null; then
+  echo "test-mini: pool_evals.py pooled a set with itself" >&2; exit 1
+fi
 python3 - <<'PY'
 # the keyword router (routing.py): idf-weighted word votes, shared colour/shape words ignored, ties are misses
 import sys

@@ -267,10 +267,23 @@ class Scorer:
                 "deblur": "PSNR-crop16"}.get(self.task, "PSNR")
 
     def score(self, outs: list[np.ndarray], jobs) -> tuple[float, dict]:
+        parts, extra = self.parts(outs, jobs)
+        return self.aggregate(parts), extra
+
+    def aggregate(self, parts: np.ndarray, idx=None) -> float:
+        """The task's figure from per-image parts (rows idx, default all): the mean of the per-image values, or
+        for the cumulative IoU of grounding the summed intersections over the summed unions."""
+        p = parts if idx is None else parts[idx]
+        if p.ndim == 2:
+            return float(p[:, 0].sum() / max(p[:, 1].sum(), 1))
+        return float(p.mean())
+
+    def parts(self, outs: list[np.ndarray], jobs) -> tuple[np.ndarray, dict]:
+        """Per-image contributions ([n], or [n, 2] intersection/union for cIoU) and the extra figures."""
         t = self.task
         extra: dict = {}
         if t in ("ground_mask", "ground_overlay"):
-            I = U = 0.0
+            iu = []
             for o, j in zip(outs, jobs):
                 gt = j["info"]["mask"] > 0.5
                 if t == "ground_mask":
@@ -278,9 +291,8 @@ class Scorer:
                 else:
                     oc = np.array(tw.OVERLAY[tw.OVERLAY_NAMES[j["params"]["overlay"]]])
                     pred = overlay_marked(o, j["input"] / 255.0, oc)
-                i, u = A.iou_sums(pred, gt)
-                I += i; U += u
-            return I / max(U, 1), extra
+                iu.append(A.iou_sums(pred, gt))
+            return np.array(iu, dtype=np.float64).reshape(-1, 2), extra
         vals = []
         succ = []
         for o, j in zip(outs, jobs):
@@ -320,7 +332,15 @@ class Scorer:
             extra["absrel"] = float(np.mean(succ))
         elif succ:
             extra["success"] = float(np.mean(succ))
-        return float(np.mean(vals)), extra
+        return np.array(vals, dtype=np.float64), extra
+
+    def paired_se(self, a: np.ndarray, b: np.ndarray, reps: int = 2000, seed: int = 0) -> float:
+        """Standard error of aggregate(a) - aggregate(b) on the same images (paired bootstrap over images). It
+        covers the spread of images and of each image's sampling noise, both fixed by the evaluation seed."""
+        rng = np.random.default_rng(seed)
+        n = len(a)
+        d = [self.aggregate(a, i) - self.aggregate(b, i) for i in rng.integers(0, n, size=(reps, n))]
+        return float(np.std(d))
 
 
 def _after_mask(j):
@@ -436,21 +456,31 @@ def main(argv=None):
     res = {}
     for (task, i, kind), o in zip(where, outs):
         res.setdefault((task, kind), [None] * a.n)[i] = o / 255.0
-    summary = []
+    summary, parts = [], {}
     for task in tasks:
         jobs = evalset[task]
         sc = Scorer(task)
-        m, extra = sc.score(res[(task, "heldout")], jobs)
-        seen = sc.score(res[(task, "seen")], jobs)[0] if not a.no_seen else None
-        triv = sc.score(trivial_outputs(task, jobs), jobs)[0]
+        mp, extra = sc.parts(res[(task, "heldout")], jobs)
+        m = sc.aggregate(mp)
+        tp = sc.parts(trivial_outputs(task, jobs), jobs)[0]
+        triv = sc.aggregate(tp)
+        # standard errors (paired bootstrap over the images) of model - trivial and of seen - held-out
+        se = {"vs_trivial_se": sc.paired_se(mp, tp)}
+        seen = None
+        if not a.no_seen:
+            sp = sc.parts(res[(task, "seen")], jobs)[0]
+            seen = sc.aggregate(sp)
+            se["gap_se"] = sc.paired_se(sp, mp)
+            parts[f"{task}/seen"] = sp
+        parts[f"{task}/heldout"], parts[f"{task}/trivial"] = mp, tp
         an_name, an_out = anchor_outputs(task, jobs)
         anc = sc.score(an_out, jobs)[0] if an_out is not None else None
-        ex = " ".join(f"{k}={fmt(v)}" for k, v in extra.items())
+        ex = " ".join(f"{k}={fmt(v)}" for k, v in {**extra, **se}.items())
         line = (f"eval task={task} metric={sc.metric()} model={fmt(m)} trivial={fmt(triv)} anchor={fmt(anc)} "
                 f"seen_wording={fmt(seen)} anchor_name={an_name or 'none'}" + (f" {ex}" if ex else ""))
         print(line, flush=True)
         summary.append({"task": task, "metric": sc.metric(), "model": m, "trivial": triv, "anchor": anc,
-                        "anchor_name": an_name, "seen_wording": seen, **extra})
+                        "anchor_name": an_name, "seen_wording": seen, **extra, **se})
         contact_sheet(os.path.join(a.out, f"{task}.png"), jobs, res[(task, "heldout")])
     # EVALUATION.md's language row: how well the held-out wordings can be routed to their task from the text
     # alone (the keyword router is the classical anchor; the MiniLM centroid is what the task embedder reads)
@@ -460,13 +490,18 @@ def main(argv=None):
     with open(os.path.join(a.out, "summary.json"), "w") as f:
         json.dump({"engine": engine_name, "n": a.n, "seed": a.seed, "model_seconds": t_model, "rows": summary,
                    "text_routing": route}, f, indent=1)
+    np.savez(os.path.join(a.out, "parts.npz"), **parts)  # per-image parts, for pool_evals.py
     with open(os.path.join(a.out, "table.md"), "w") as f:
-        f.write("| task | metric | model (held-out wording) | trivial | anchor | anchor method | seen wording | extra |\n")
-        f.write("|---|---|---|---|---|---|---|---|\n")
+        f.write("| task | metric | model (held-out wording) | trivial | anchor | anchor method | seen wording | "
+                "model − trivial (se) | seen − held-out (se) | extra |\n")
+        f.write("|---|---|---|---|---|---|---|---|---|---|\n")
         for r in summary:
             ex = ", ".join(f"{k} {fmt(r[k])}" for k in ("success", "absrel") if k in r)
+            gap = (f"{fmt(r['seen_wording'] - r['model'])} ({fmt(r['gap_se'])})"
+                   if r["seen_wording"] is not None else "-")
             f.write(f"| {r['task']} | {r['metric']} | {fmt(r['model'])} | {fmt(r['trivial'])} | {fmt(r['anchor'])} | "
-                    f"{r['anchor_name'] or '-'} | {fmt(r['seen_wording'])} | {ex} |\n")
+                    f"{r['anchor_name'] or '-'} | {fmt(r['seen_wording'])} | "
+                    f"{fmt(r['model'] - r['trivial'])} ({fmt(r['vs_trivial_se'])}) | {gap} | {ex} |\n")
     print(f"evaluate: {len(images)} images in {t_model:.0f}s ({engine_name}), total {time.time() - t0:.0f}s; "
           f"contact sheets in {a.out}", flush=True)
 

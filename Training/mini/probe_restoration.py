@@ -7,7 +7,7 @@ denoise). With the PyTorch reference and a training wording of the task, for thr
 
 it prints the model's PSNR (deblur: after the 16-px border crop of EVALUATION.md), the input's, and the PSNR of
 0.5 * model + 0.5 * input (above the input: the model's change points the right way but is too noisy or too
-large). With --steps-probe it also prints, on the eval source, the clean-image estimate x1hat = input + DiT output
+large); for deblur also both PSNRs over the whole image (the border is where the circular blur wraps around). With --steps-probe it also prints, on the eval source, the clean-image estimate x1hat = input + DiT output
 at each Euler step, their mean, and the mean of the final output and of the step-0 estimate over 4 noise seeds
 (the posterior-mean estimate a PSNR metric rewards, against one posterior sample).
 
@@ -88,7 +88,8 @@ def main(argv=None):
             o = eng.run(list(xq), [ins] * a.n, list(range(a.n))).astype(np.float64) / 255
             x = xq.astype(np.float64) / 255
             print(f"probe task={task} source={src} n={a.n} model={psnr(o, y, crop):.2f} input={psnr(x, y, crop):.2f} "
-                  f"half-blend={psnr(0.5 * o + 0.5 * x, y, crop):.2f}", flush=True)
+                  f"half-blend={psnr(0.5 * o + 0.5 * x, y, crop):.2f}"
+                  + (f" | uncropped model={psnr(o, y, 0):.2f} input={psnr(x, y, 0):.2f}" if crop else ""), flush=True)
         if a.steps_probe:
             xq, y = task_batch(task, "eval", a.n, a.seed, banks)
             runs = [step_estimates(eng, xq, ins, eng.steps, s) for s in range(4)]

@@ -308,6 +308,10 @@ def main(argv=None):
                          "degradation, so this teaches the model to let the image decide when the task embedding "
                          "is ambiguous (a held-out wording can sit between two tasks' training wordings)")
     ap.add_argument("--pooled-xmix-max", type=float, default=0.5)
+    ap.add_argument("--token-xmix", type=float, default=0.0,
+                    help="fraction of the --pooled-xmix samples whose token features (the text cross-attention's "
+                         "input) are also those of the mixing partner's wording, so that for a restoration input "
+                         "neither text path alone decides the task; the target stays the sample's own")
     ap.add_argument("--pooled-xmix-tasks", default="denoise,deblur,derain,dehaze,lowlight,inpaint,sr")
     ap.add_argument("--loss-norm", type=float, default=0.0,
                     help="residual only: weight each sample's loss by (c / (m + c))^p, m = the MSE of returning "
@@ -398,7 +402,8 @@ def main(argv=None):
         if set(xm_tasks) - set(sampler.tasks) or len(xm_tasks) < 2:
             ap.error(f"--pooled-xmix-tasks: need two or more of {sampler.tasks}")
         xm = cross_task_table(sampler, xm_tasks, dev)
-        log(f"pooled cross-task mixing: {a.pooled_xmix:.2f} of the samples of {xm_tasks}, w <= {a.pooled_xmix_max}")
+        log(f"pooled cross-task mixing: {a.pooled_xmix:.2f} of the samples of {xm_tasks}, w <= {a.pooled_xmix_max}"
+            + (f"; {a.token_xmix:.2f} of those also take the partner's token features" if a.token_xmix > 0 else ""))
     no_roll = torch.tensor([n in skip for n in sampler.tasks], device=dev)
     if a.loss_norm > 0 and a.prediction != "residual":
         ap.error("--loss-norm needs --prediction residual (it weights by the error of returning the input)")
@@ -458,6 +463,10 @@ def main(argv=None):
                 mixed = (1 - w) * pooled + w * text.pooled[other]
                 mixed = mixed / mixed.norm(dim=-1, keepdim=True).clamp_min(1e-12)
                 pooled = torch.where(sel[:, None], mixed, pooled)
+                if a.token_xmix > 0:
+                    swap = sel & (torch.rand(B, generator=gen, device=dev) < a.token_xmix)
+                    feats = torch.where(swap[:, None, None], text.feats[other], feats)
+                    mask = torch.where(swap[:, None], text.mask[other], mask)
             if a.text_noise > 0:
                 pooled = pooled + a.text_noise * torch.randn(pooled.shape, generator=gen, device=dev)
                 pooled = pooled / pooled.norm(dim=-1, keepdim=True).clamp_min(1e-12)
