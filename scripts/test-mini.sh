@@ -212,8 +212,11 @@ import re, sys
 lines = open(sys.argv[1]).read().splitlines()
 assert len(lines) == 4, lines
 for ln in lines[:3]:
-    v = dict(re.findall(r"(\w[\w-]*)=([0-9.]+)", ln))
+    cropped, uncropped = ln.split(" | uncropped ")  # deblur: also the whole image's PSNRs
+    v = dict(re.findall(r"(\w[\w-]*)=([0-9.]+)", cropped))
+    u = dict(re.findall(r"(\w[\w-]*)=([0-9.]+)", uncropped))
     assert abs(float(v["model"]) - float(v["input"])) < 0.05 and abs(float(v["half-blend"]) - float(v["input"])) < 0.05, ln
+    assert abs(float(u["model"]) - float(u["input"])) < 0.05, ln
 ests = [float(x) for x in re.findall(r"=([0-9.]+)", lines[3].split("source=eval")[1])]
 assert max(ests) - min(ests) < 0.05, lines[3]
 print("test-mini: probe_restoration: a zero-output residual model scores its input on eval, train and scene sources")
