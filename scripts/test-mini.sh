@@ -206,11 +206,17 @@ assert err <= 1, err
 PY
 # probe_restoration.py on that zero-output residual model: its output is its input, on every source and step
 python3 Training/mini/probe_restoration.py --model "$T/model3" --tasks deblur --n 4 --threads 1 --steps-probe \
-  2>&1 | grep "^probe\|^steps" | tee "$T/probe.log"
+  --other-instruction sr 2>&1 | grep "^probe\|^steps" | tee "$T/probe.log"
 python3 - "$T/probe.log" <<'PY'
 import re, sys
 lines = open(sys.argv[1]).read().splitlines()
-assert len(lines) == 4, lines
+assert len(lines) == 7, lines
+other = [ln for ln in lines if "with-sr-wording=" in ln]  # the input again, whatever the wording
+assert len(other) == 3, lines
+for ln in other:
+    v = dict(re.findall(r"(\w[\w-]*)=([0-9.]+)", ln))
+    assert float(v["agreement"]) > 60, ln
+lines = [ln for ln in lines if ln not in other]
 for ln in lines[:3]:
     cropped, uncropped = ln.split(" | uncropped ")  # deblur: also the whole image's PSNRs
     v = dict(re.findall(r"(\w[\w-]*)=([0-9.]+)", cropped))

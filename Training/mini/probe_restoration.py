@@ -7,7 +7,9 @@ denoise). With the PyTorch reference and a training wording of the task, for thr
 
 it prints the model's PSNR (deblur: after the 16-px border crop of EVALUATION.md), the input's, and the PSNR of
 0.5 * model + 0.5 * input (above the input: the model's change points the right way but is too noisy or too
-large); for deblur also both PSNRs over the whole image (the border is where the circular blur wraps around). With --steps-probe it also prints, on the eval source, the clean-image estimate x1hat = input + DiT output
+large); for deblur also both PSNRs over the whole image (the border is where the circular blur wraps around).
+With --other-instruction TASK it also samples the same inputs with TASK's example wording (does the model tell
+sr from deblur by the text?). With --steps-probe it also prints, on the eval source, the clean-image estimate x1hat = input + DiT output
 at each Euler step, their mean, and the mean of the final output and of the step-0 estimate over 4 noise seeds
 (the posterior-mean estimate a PSNR metric rewards, against one posterior sample).
 
@@ -69,6 +71,9 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps-probe", action="store_true")
+    ap.add_argument("--other-instruction", default=None, metavar="TASK",
+                    help="also sample each source with TASK's example wording, and print that output's PSNR and its "
+                         "PSNR against the output with the task's own wording (high: the model barely reads the text)")
     a = ap.parse_args(argv)
     eng = ev.TorchEngine(a.model, None, None, a.threads)
     if eng.model.prediction != "residual":
@@ -90,6 +95,10 @@ def main(argv=None):
             print(f"probe task={task} source={src} n={a.n} model={psnr(o, y, crop):.2f} input={psnr(x, y, crop):.2f} "
                   f"half-blend={psnr(0.5 * o + 0.5 * x, y, crop):.2f}"
                   + (f" | uncropped model={psnr(o, y, 0):.2f} input={psnr(x, y, 0):.2f}" if crop else ""), flush=True)
+            if a.other_instruction:
+                o2 = eng.run(list(xq), [examples[a.other_instruction]] * a.n, list(range(a.n))).astype(np.float64) / 255
+                print(f"probe task={task} source={src} n={a.n} with-{a.other_instruction}-wording={psnr(o2, y, crop):.2f} "
+                      f"agreement={psnr(o2, o, crop):.2f}", flush=True)
         if a.steps_probe:
             xq, y = task_batch(task, "eval", a.n, a.seed, banks)
             runs = [step_estimates(eng, xq, ins, eng.steps, s) for s in range(4)]
