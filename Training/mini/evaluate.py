@@ -488,7 +488,7 @@ def main(argv=None):
     for r, v in route.items():
         print(f"route router={r} accuracy={v:.4f} tasks={len(tasks)}", flush=True)
     with open(os.path.join(a.out, "summary.json"), "w") as f:
-        json.dump({"engine": engine_name, "n": a.n, "seed": a.seed, "model_seconds": t_model, "rows": summary,
+        json.dump({"engine": engine_name, "model": os.path.abspath(a.model), "n": a.n, "seed": a.seed, "model_seconds": t_model, "rows": summary,
                    "text_routing": route}, f, indent=1)
     np.savez(os.path.join(a.out, "parts.npz"), **parts)  # per-image parts, for pool_evals.py
     with open(os.path.join(a.out, "table.md"), "w") as f:

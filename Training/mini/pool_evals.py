@@ -34,6 +34,9 @@ def main(argv=None):
     a = ap.parse_args(argv)
     runs = [load(d) for d in a.dirs]
     seeds = [s["seed"] for s, _ in runs]
+    models = {(s.get("model"), s["engine"]) for s, _ in runs}
+    if len(models) != 1:
+        ap.error(f"the runs are of different models or engines {sorted(map(str, models))}: pool one model's sets")
     if len(set(seeds)) != len(seeds):
         ap.error(f"the runs share evaluation seeds {seeds}: their images are the same, pooling would count them twice")
     tasks = [r["task"] for r in runs[0][0]["rows"]]

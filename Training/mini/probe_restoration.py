@@ -9,8 +9,8 @@ it prints the model's PSNR (deblur: after the 16-px border crop of EVALUATION.md
 0.5 * model + 0.5 * input (above the input: the model's change points the right way but is too noisy or too
 large); for deblur also both PSNRs over the whole image (the border is where the circular blur wraps around).
 With --other-instruction TASK it also samples the same inputs with TASK's example wording (does the model tell
-sr from deblur by the text?). With --steps-probe it also prints, on the eval source, the clean-image estimate x1hat = input + DiT output
-at each Euler step, their mean, and the mean of the final output and of the step-0 estimate over 4 noise seeds
+sr from deblur by the text?). With --steps-probe it also prints, on the eval source, the clean-image estimate
+x1hat = input + DiT output at each Euler step, their mean, and the mean of the final output and of the step-0 estimate over 4 noise seeds
 (the posterior-mean estimate a PSNR metric rewards, against one posterior sample).
 
     python3 Training/mini/probe_restoration.py --model Models/pixwizard-mini --tasks deblur,sr --steps-probe

@@ -397,6 +397,8 @@ def main(argv=None):
     if a.pooled_mix > 0:
         p_start, p_count, p_order = pooled_partners(text, sampler)
         log(f"pooled mixing: {int((p_count > 1).sum())} training instructions have another wording of the same request")
+    if a.token_xmix > 0 and a.pooled_xmix <= 0:
+        ap.error("--token-xmix swaps the token features of --pooled-xmix samples: set --pooled-xmix too")
     if a.pooled_xmix > 0:
         xm_tasks = [x for x in a.pooled_xmix_tasks.split(",") if x]
         if set(xm_tasks) - set(sampler.tasks) or len(xm_tasks) < 2:
