@@ -51,11 +51,13 @@ PY
 # Rollout training (--rollout 3): x_t of part of the batch is the state the model's own 3-step sampler reaches.
 python3 Training/mini/train.py --tiny --out "$T/run4" --max-steps 2 --per-task 1 --log-every 1 --minutes 1 \
   --sample-tokens 0 --prediction residual --rollout 3 --rollout-frac 1 --rollout-skip edges2img,text2img \
-  --loss-norm 0.05 --pooled-mix 0.5 --pooled-xmix 0.5 --token-xmix 0.5 --lowfreq 4 > "$T/log4" 2>&1
+  --loss-norm 0.05 --pooled-mix 0.5 --pooled-xmix 0.5 --token-xmix 0.5 --lowfreq 4 \
+  --border-weight 0.1 --border-tasks deblur,sr > "$T/log4" 2>&1
 grep "last-step vs-input" "$T/log4" | tail -1 | sed 's/.*| last-step/test-mini: rollout last-step/' | cut -c1-160
 grep -q "done: 2 steps" "$T/log4"
 grep "pooled mixing:" "$T/log4" | sed 's/.*pooled/test-mini: pooled/'
 grep "pooled cross-task mixing:.*partner's token features" "$T/log4" | sed 's/.*pooled/test-mini: pooled/'
+grep "border weighting: the 16-px border of \['deblur', 'sr'\] weighs 0.1" "$T/log4" | sed 's/.*border weighting/test-mini: border weighting/'
 python3 - <<'PY'
 # the evaluation's standard errors: a paired bootstrap over images of the difference of two task figures
 import sys
@@ -87,6 +89,25 @@ for name, x, want in (("offset", off, 0.01 * (1 + lam)), ("checkerboard", chk, 0
     print(f"test-mini: lowfreq loss of a {name}: {got[0].item():.6f} (want {want:.6f}, err {err:.1e})")
     assert err < 1e-6
 assert torch.allclose(sample_loss(off, z), torch.full((2,), 0.01))
+# --border-weight: the weights keep mean 1; an error confined to the border costs w / mean(w) of its plain MSE in
+# a weighted sample and its plain MSE in the other; an interior error the reverse (1 / mean(w))
+from train import border_weight_map
+w, px = 0.1, 16
+wm = border_weight_map(w, px, torch.tensor([True, False]), 64)
+frac_in = (64 - 2 * px) ** 2 / 64 ** 2  # 0.25
+mean_w = frac_in + w * (1 - frac_in)
+assert torch.allclose(wm.mean(dim=(1, 2, 3)), torch.ones(2))
+border = torch.ones(1, 1, 64, 64); border[..., px:64 - px, px:64 - px] = 0
+for name, region, scale in (("border", border, w / mean_w), ("interior", 1 - border, 1 / mean_w)):
+    x = (0.1 * region).expand(2, 3, 64, 64)
+    plain = sample_loss(x, z)
+    for lam in (0.0, 4.0):
+        got = sample_loss(x, z, lam, 8, wm)
+        want = sample_loss(x, z, lam, 8) * torch.tensor([scale, 1.0])
+        err = (got - want).abs().max().item()
+        print(f"test-mini: border-weighted loss of an error in the {name} (lowfreq {lam:g}): {got[0].item():.6f} "
+              f"(unweighted {got[1].item():.6f}, want {want[0].item():.6f}, err {err:.1e})")
+        assert err < 1e-6
 PY
 python3 - <<'PY'
 # pooled mixing partners: every partner of a training wording is a wording of the same task and parameters
