@@ -91,16 +91,15 @@ for name, x, want in (("offset", off, 0.01 * (1 + lam)), ("checkerboard", chk, 0
 assert torch.allclose(sample_loss(off, z), torch.full((2,), 0.01))
 # --border-weight: the weights keep mean 1; an error confined to the border costs w / mean(w) of its plain MSE in
 # a weighted sample and its plain MSE in the other; an interior error the reverse (1 / mean(w))
-from train import border_weight_map
+from train import border_weight_map, border_weights
 w, px = 0.1, 16
-wm = border_weight_map(w, px, torch.tensor([True, False]), 64)
+wm = border_weight_map(border_weights(w, px, 64), torch.tensor([True, False]))
 frac_in = (64 - 2 * px) ** 2 / 64 ** 2  # 0.25
 mean_w = frac_in + w * (1 - frac_in)
 assert torch.allclose(wm.mean(dim=(1, 2, 3)), torch.ones(2))
 border = torch.ones(1, 1, 64, 64); border[..., px:64 - px, px:64 - px] = 0
 for name, region, scale in (("border", border, w / mean_w), ("interior", 1 - border, 1 / mean_w)):
     x = (0.1 * region).expand(2, 3, 64, 64)
-    plain = sample_loss(x, z)
     for lam in (0.0, 4.0):
         got = sample_loss(x, z, lam, 8, wm)
         want = sample_loss(x, z, lam, 8) * torch.tensor([scale, 1.0])

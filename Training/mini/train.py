@@ -207,13 +207,17 @@ def cross_task_partner(xm: dict, task_idx: torch.Tensor, gen: torch.Generator) -
     return xm["ids"][oj, r]
 
 
-def border_weight_map(weight, px, on, size):
-    """Per-pixel loss weights [B, 1, size, size] with mean 1 per sample: for the samples where `on` [B] is true,
-    the px-wide border weighs `weight` relative to the interior; the others weigh 1 everywhere."""
-    w = torch.full((size, size), float(weight), device=on.device)
+def border_weights(weight, px, size, device="cpu"):
+    """Per-pixel loss weights [size, size] of mean 1: the px-wide border weighs `weight` relative to the
+    interior. Built once; border_weight_map picks it per sample."""
+    w = torch.full((size, size), float(weight), device=device)
     w[px:size - px, px:size - px] = 1.0
-    w = w / w.mean()
-    return torch.where(on[:, None, None, None], w[None, None], torch.ones_like(w)[None, None])
+    return w / w.mean()
+
+
+def border_weight_map(base, on):
+    """Per-sample loss weights [B, 1, S, S]: `base` (border_weights) where `on` [B] is true, 1 elsewhere."""
+    return torch.where(on[:, None, None, None], base, torch.ones_like(base))
 
 
 def sample_loss(out, target, lowfreq=0.0, pool=8, wmap=None):
@@ -433,6 +437,7 @@ def main(argv=None):
     if a.lowfreq > 0 and (a.lowfreq_pool < 1 or tw.S % a.lowfreq_pool):
         ap.error(f"--lowfreq-pool {a.lowfreq_pool}: must divide the image size {tw.S}")
     bw_tasks = [x for x in a.border_tasks.split(",") if x]
+    bw_base = None  # --border-weight: the [S, S] weights of a border-weighted sample (None: off)
     if a.border_weight != 1.0:
         if not (0 <= a.border_weight) or set(bw_tasks) - set(sampler.tasks) or not bw_tasks:
             ap.error(f"--border-weight {a.border_weight} --border-tasks {a.border_tasks!r}: need a weight >= 0 and "
@@ -440,7 +445,8 @@ def main(argv=None):
         if not (0 < a.border_px and 2 * a.border_px < tw.S):
             ap.error(f"--border-px {a.border_px}: must be between 1 and {(tw.S - 1) // 2} (image size {tw.S})")
         log(f"border weighting: the {a.border_px}-px border of {bw_tasks} weighs {a.border_weight} of the interior")
-    bw_on = torch.tensor([n in bw_tasks and a.border_weight != 1.0 for n in sampler.tasks], device=dev)
+        bw_base = border_weights(a.border_weight, a.border_px, tw.S, dev)
+    bw_on = torch.tensor([n in bw_tasks for n in sampler.tasks], device=dev)
     step, last_ckpt = 0, time.time()
     task_loss = {r.name: torch.zeros(ntask, device=dev) for r in runs}
     task_cnt = torch.zeros(ntask, device=dev)
@@ -507,8 +513,7 @@ def main(argv=None):
             if a.prediction == "residual":
                 target = x1 - base
             # residual only: the loss of returning the input unchanged (output 0), per sample
-            wmap = (border_weight_map(a.border_weight, a.border_px, bw_on[task_idx], tw.S)
-                    if bool(bw_on.any()) else None)
+            wmap = None if bw_base is None else border_weight_map(bw_base, bw_on[task_idx])
             trivial_loss = (sample_loss(torch.zeros_like(target), target, a.lowfreq, a.lowfreq_pool, wmap)
                             if a.prediction == "residual" else None)
             rolled = torch.zeros(B, dtype=torch.long, device=dev)  # k of the rolled-out samples, 0 = not rolled
