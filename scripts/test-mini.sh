@@ -52,12 +52,35 @@ PY
 python3 Training/mini/train.py --tiny --out "$T/run4" --max-steps 2 --per-task 1 --log-every 1 --minutes 1 \
   --sample-tokens 0 --prediction residual --rollout 3 --rollout-frac 1 --rollout-skip edges2img,text2img \
   --loss-norm 0.05 --pooled-mix 0.5 --pooled-xmix 0.5 --token-xmix 0.5 --lowfreq 4 \
-  --border-weight 0.1 --border-tasks deblur,sr > "$T/log4" 2>&1
+  --border-weight 0.1 --border-tasks deblur,sr --loss-norm-task deblur:0.003:1 > "$T/log4" 2>&1
 grep "last-step vs-input" "$T/log4" | tail -1 | sed 's/.*| last-step/test-mini: rollout last-step/' | cut -c1-160
 grep -q "done: 2 steps" "$T/log4"
 grep "pooled mixing:" "$T/log4" | sed 's/.*pooled/test-mini: pooled/'
 grep "pooled cross-task mixing:.*partner's token features" "$T/log4" | sed 's/.*pooled/test-mini: pooled/'
 grep "border weighting: the 16-px border of \['deblur', 'sr'\] weighs 0.1" "$T/log4" | sed 's/.*border weighting/test-mini: border weighting/'
+grep "per-task loss norm: deblur c=0.003 p=1" "$T/log4" | sed 's/.*per-task/test-mini: per-task/'
+if python3 Training/mini/train.py --tiny --out "$T/run5" --max-steps 1 --prediction residual --loss-norm 0.02 \
+    --loss-norm-task deblur:0:1 > "$T/log5" 2>&1; then echo "test-mini: --loss-norm-task c=0 was accepted"; exit 1; fi
+grep -q "need task:c:p with a task among" "$T/log5"
+python3 - <<'PY'
+# --loss-norm-task: inside a listed task the weights follow (c / (m + c))^p, the task's total weight stays the
+# --loss-norm one, and other tasks' weights are untouched
+import sys
+import torch
+sys.path.insert(0, "Training/mini")
+from train import task_norm_weights
+triv = torch.tensor([0.001, 0.01, 0.1, 0.05, 0.002, 0.2])
+task = torch.tensor([0, 0, 0, 1, 1, 1])
+wn = (0.02 / (triv + 0.02)) ** 0.5
+on, c, p = torch.tensor([True, False]), torch.tensor([0.003, 1.0]), torch.tensor([1.0, 0.0])
+w = task_norm_weights(wn, triv, task, c, p, on)
+own = 0.003 / (triv[:3] + 0.003)
+want = own * wn[:3].sum() / own.sum()
+err = max((w[:3] - want).abs().max().item(), (w[3:] - wn[3:]).abs().max().item(), abs(w[:3].sum() - wn[:3].sum()).item())
+print(f"test-mini: --loss-norm-task weights {[round(v, 3) for v in w.tolist()]} (task 0 re-weighted, "
+      f"ratio first/last {w[0].item() / w[2].item():.1f} against {wn[0].item() / wn[2].item():.1f}), error {err:.1e}")
+assert err < 1e-6
+PY
 python3 - <<'PY'
 # the evaluation's standard errors: a paired bootstrap over images of the difference of two task figures
 import sys

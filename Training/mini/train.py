@@ -220,6 +220,38 @@ def border_weight_map(base, on):
     return torch.where(on[:, None, None, None], base, torch.ones_like(base))
 
 
+def parse_task_norm(spec: str, tasks: list[str]) -> dict:
+    """'deblur:0.002:1,sr:0.01:0.5' -> {task: (c, p)}; ValueError with a message a person can act on."""
+    out = {}
+    for kv in (x for x in spec.split(",") if x):
+        parts = kv.split(":")
+        try:
+            name, c, p = parts[0], float(parts[1]), float(parts[2])
+        except (IndexError, ValueError):
+            raise ValueError(f"{kv!r}: expected task:c:p, e.g. deblur:0.002:1") from None
+        if len(parts) != 3 or name not in tasks or not (c > 0 and p >= 0):
+            raise ValueError(f"{kv!r}: need task:c:p with a task among {tasks}, c > 0 and p >= 0")
+        out[name] = (c, p)
+    return out
+
+
+def task_norm_weights(wn, trivial, task_idx, tn_c, tn_p, tn_on):
+    """--loss-norm-task: inside each listed task, re-distribute that task's share of the --loss-norm weights `wn`
+    [B] by the task's own (c / (m + c))^p (m = `trivial`, the loss of returning the input); a task's total weight
+    in the batch, and so its share of the gradient, stays the one --loss-norm gave it. tn_c, tn_p, tn_on: per task
+    index. Samples of other tasks keep their weight."""
+    on = tn_on[task_idx]
+    if not bool(on.any()):
+        return wn
+    c, p = tn_c[task_idx], tn_p[task_idx]
+    own = torch.where(on, (c / (trivial + c)) ** p, wn)
+    n = tn_on.numel()
+    tot = torch.zeros(n, device=wn.device).index_add_(0, task_idx, wn)
+    tot_own = torch.zeros(n, device=wn.device).index_add_(0, task_idx, own)
+    scale = tot[task_idx] / tot_own[task_idx].clamp_min(1e-30)
+    return torch.where(on, own * scale, wn)
+
+
 def sample_loss(out, target, lowfreq=0.0, pool=8, wmap=None):
     """Per-sample loss [B]: MSE, plus lowfreq * the MSE of the pool x pool averages (0: plain MSE). wmap: optional
     per-pixel weights [B, 1, S, S] of mean 1 per sample (border_weight_map); the pooled term uses their pool
@@ -336,6 +368,11 @@ def main(argv=None):
                          "its input unchanged, normalised to mean 1 over the batch; c = this value (0: off). "
                          "Gives near-identity tasks (sr, deblur, editing) a share of the gradient")
     ap.add_argument("--loss-norm-pow", type=float, default=1.0, help="p of --loss-norm")
+    ap.add_argument("--loss-norm-task", default="",
+                    help="task:c:p[,...]: inside these tasks, weight samples by (c / (m + c))^p instead, keeping "
+                         "the task's total --loss-norm weight. A small c and p = 1 weigh each sample like "
+                         "-log(MSE), as the per-image mean PSNR of the evaluation does: the samples whose input "
+                         "is already close to the target (smooth images under deblur) count most")
     ap.add_argument("--lowfreq", type=float, default=0.0,
                     help="lambda > 0: each sample's loss is MSE + lambda * MSE of the --lowfreq-pool x pool-averaged "
                          "images (colour drift and missing objects cost more than grain); --loss-norm's m uses the "
@@ -434,6 +471,17 @@ def main(argv=None):
     no_roll = torch.tensor([n in skip for n in sampler.tasks], device=dev)
     if a.loss_norm > 0 and a.prediction != "residual":
         ap.error("--loss-norm needs --prediction residual (it weights by the error of returning the input)")
+    try:
+        tnorm = parse_task_norm(a.loss_norm_task, sampler.tasks)
+    except ValueError as e:
+        ap.error(f"--loss-norm-task: {e}")
+    if tnorm and a.loss_norm <= 0:
+        ap.error("--loss-norm-task re-distributes --loss-norm's weights inside a task: set --loss-norm too")
+    tn_on = torch.tensor([n in tnorm for n in sampler.tasks], device=dev)
+    tn_c = torch.tensor([tnorm.get(n, (1.0, 0.0))[0] for n in sampler.tasks], device=dev)
+    tn_p = torch.tensor([tnorm.get(n, (1.0, 0.0))[1] for n in sampler.tasks], device=dev)
+    if tnorm:
+        log(f"per-task loss norm: {', '.join(f'{k} c={c:g} p={p:g}' for k, (c, p) in tnorm.items())}")
     if a.lowfreq > 0 and (a.lowfreq_pool < 1 or tw.S % a.lowfreq_pool):
         ap.error(f"--lowfreq-pool {a.lowfreq_pool}: must divide the image size {tw.S}")
     bw_tasks = [x for x in a.border_tasks.split(",") if x]
@@ -536,6 +584,8 @@ def main(argv=None):
             per = sample_loss(v.float(), target, a.lowfreq, a.lowfreq_pool, wmap)  # [B]
             if a.loss_norm > 0:
                 wn = (a.loss_norm / (trivial_loss + a.loss_norm)) ** a.loss_norm_pow
+                if tnorm:
+                    wn = task_norm_weights(wn, trivial_loss, task_idx, tn_c, tn_p, tn_on)
                 loss = (per * (wn / wn.mean())).mean()
             else:
                 loss = per.mean()
