@@ -265,14 +265,21 @@ print(f"test-mini: residual model with a zero output: max |output - input| = {er
 assert err <= 1, err
 PY
 # probe_restoration.py on that zero-output residual model: its output is its input, on every source and step
-python3 Training/mini/probe_restoration.py --model "$T/model3" --tasks deblur --n 4 --threads 1 --steps-probe \
-  --other-instruction sr 2>&1 | grep "^probe\|^steps" | tee "$T/probe.log"
+python3 Training/mini/probe_restoration.py --model "$T/model3" --tasks deblur --n 4 --threads 1 --steps-probe --decompose \
+  --other-instruction sr 2>&1 | grep "^probe\|^steps\|^decompose" | tee "$T/probe.log"
 python3 - "$T/probe.log" <<'PY'
 import re, sys
 lines = open(sys.argv[1]).read().splitlines()
-assert len(lines) == 7, lines
+assert len(lines) == 10, lines
 other = [ln for ln in lines if "with-sr-wording=" in ln]  # the input again, whatever the wording
 assert len(other) == 3, lines
+dec = [ln for ln in lines if ln.startswith("decompose ")]  # no change: no tercile moves, removing its DC is the input
+assert len(dec) == 3, lines
+for ln, pr in zip(dec, [ln for ln in lines if ln.startswith("probe ") and "with-sr-wording=" not in ln]):
+    v = dict(re.findall(r"([\w-]+)=([-+0-9.]+)", ln))
+    assert all(abs(float(v[k])) < 0.005 for k in v if k.startswith("tercile")), ln
+    assert float(v["seed-share"]) == 0 and abs(float(v["without-dc"]) - float(re.search(r" input=([0-9.]+)", pr)[1])) < 0.01, ln
+lines = [ln for ln in lines if ln not in dec]
 for ln in other:
     v = dict(re.findall(r"(\w[\w-]*)=([0-9.]+)", ln))
     assert float(v["agreement"]) > 60, ln

@@ -11,7 +11,11 @@ large); for deblur also both PSNRs over the whole image (the border is where the
 With --other-instruction TASK it also samples the same inputs with TASK's example wording (does the model tell
 sr from deblur by the text?). With --steps-probe it also prints, on the eval source, the clean-image estimate
 x1hat = input + DiT output at each Euler step, their mean, and the mean of the final output and of the step-0 estimate over 4 noise seeds
-(the posterior-mean estimate a PSNR metric rewards, against one posterior sample).
+(the posterior-mean estimate a PSNR metric rewards, against one posterior sample). With --decompose it splits the
+model's change r = output - input on each source (over the scored region): by the input's PSNR (terciles of the
+images: where the mean per-image PSNR is lost), into the share that depends on the noise seed (a second run from
+other seeds), the best scale of r (<r, g> / |r|^2, g = target - input: 1 for a calibrated change, 0.5 for one
+posterior sample), and the PSNR with r's per-image mean colour (its DC over the scored region) removed.
 
     python3 Training/mini/probe_restoration.py --model Models/pixwizard-mini --tasks deblur,sr --steps-probe
 """
@@ -63,6 +67,28 @@ def step_estimates(eng, xq, instruction, steps, seed):
     return est
 
 
+def decompose(eng, xq, x, o, y, ins, crop, task, src):
+    """--decompose: one line per source; see the module docstring."""
+    n = len(xq)
+    c = slice(crop, -crop) if crop else slice(None)
+    o2 = eng.run(list(xq), [ins] * n, list(range(1000, 1000 + n))).astype(np.float64) / 255
+    r, r2, g = (o - x)[:, c, c], (o2 - x)[:, c, c], (y - x)[:, c, c]
+    rr = float(np.mean(r * r))
+    seed_share = float(np.mean((r - r2) ** 2)) / 2 / rr if rr > 0 else 0.0
+    scale = float(np.mean(r * g)) / rr if rr > 0 else 0.0
+    dc = r.mean(axis=(1, 2), keepdims=True)
+    dc_share = float(np.mean(dc ** 2)) / rr if rr > 0 else 0.0
+    no_dc = x.copy()
+    no_dc[:, c, c] += r - dc
+    pin = np.array([psnr(x[i:i + 1], y[i:i + 1], crop) for i in range(n)])
+    pm = np.array([psnr(o[i:i + 1], y[i:i + 1], crop) for i in range(n)])
+    ter = np.array_split(np.argsort(pin), 3)
+    parts = [f"tercile{k}={(pm - pin)[i].mean():+.2f} (input {pin[i].mean():.1f})" for k, i in enumerate(ter)]
+    print(f"decompose task={task} source={src} n={n} " + " ".join(parts)
+          + f" | seed-share={seed_share:.2f} best-scale={scale:.2f} dc-share={dc_share:.2f} "
+          f"without-dc={psnr(no_dc, y, crop):.2f}", flush=True)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=os.path.join(HERE, "..", "..", "Models", "pixwizard-mini"))
@@ -71,6 +97,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps-probe", action="store_true")
+    ap.add_argument("--decompose", action="store_true")
     ap.add_argument("--other-instruction", default=None, metavar="TASK",
                     help="also sample each source with TASK's example wording, and print that output's PSNR and its "
                          "PSNR against the output with the task's own wording (high: the model barely reads the text)")
@@ -95,6 +122,8 @@ def main(argv=None):
             print(f"probe task={task} source={src} n={a.n} model={psnr(o, y, crop):.2f} input={psnr(x, y, crop):.2f} "
                   f"half-blend={psnr(0.5 * o + 0.5 * x, y, crop):.2f}"
                   + (f" | uncropped model={psnr(o, y, 0):.2f} input={psnr(x, y, 0):.2f}" if crop else ""), flush=True)
+            if a.decompose:
+                decompose(eng, xq, x, o, y, ins, crop, task, src)
             if a.other_instruction:
                 o2 = eng.run(list(xq), [examples[a.other_instruction]] * a.n, list(range(a.n))).astype(np.float64) / 255
                 print(f"probe task={task} source={src} n={a.n} with-{a.other_instruction}-wording={psnr(o2, y, crop):.2f} "
