@@ -76,7 +76,9 @@ on, c, p = torch.tensor([True, False]), torch.tensor([0.003, 1.0]), torch.tensor
 w = task_norm_weights(wn, triv, task, c, p, on)
 own = 0.003 / (triv[:3] + 0.003)
 want = own * wn[:3].sum() / own.sum()
-err = max((w[:3] - want).abs().max().item(), (w[3:] - wn[3:]).abs().max().item(), abs(w[:3].sum() - wn[:3].sum()).item())
+w_none = task_norm_weights(wn[3:], triv[3:], task[3:], c, p, on)  # no listed task in the batch: unchanged
+err = max((w[:3] - want).abs().max().item(), (w[3:] - wn[3:]).abs().max().item(), abs(w[:3].sum() - wn[:3].sum()).item(),
+          (w_none - wn[3:]).abs().max().item())
 print(f"test-mini: --loss-norm-task weights {[round(v, 3) for v in w.tolist()]} (task 0 re-weighted, "
       f"ratio first/last {w[0].item() / w[2].item():.1f} against {wn[0].item() / wn[2].item():.1f}), error {err:.1e}")
 assert err < 1e-6

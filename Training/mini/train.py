@@ -229,7 +229,7 @@ def parse_task_norm(spec: str, tasks: list[str]) -> dict:
             name, c, p = parts[0], float(parts[1]), float(parts[2])
         except (IndexError, ValueError):
             raise ValueError(f"{kv!r}: expected task:c:p, e.g. deblur:0.002:1") from None
-        if len(parts) != 3 or name not in tasks or not (c > 0 and p >= 0):
+        if len(parts) != 3 or name not in tasks or not (0 < c < math.inf and 0 <= p < math.inf):
             raise ValueError(f"{kv!r}: need task:c:p with a task among {tasks}, c > 0 and p >= 0")
         out[name] = (c, p)
     return out
@@ -240,9 +240,7 @@ def task_norm_weights(wn, trivial, task_idx, tn_c, tn_p, tn_on):
     [B] by the task's own (c / (m + c))^p (m = `trivial`, the loss of returning the input); a task's total weight
     in the batch, and so its share of the gradient, stays the one --loss-norm gave it. tn_c, tn_p, tn_on: per task
     index. Samples of other tasks keep their weight."""
-    on = tn_on[task_idx]
-    if not bool(on.any()):
-        return wn
+    on = tn_on[task_idx]  # no early return when no listed task is in the batch: that would sync the GPU every step
     c, p = tn_c[task_idx], tn_p[task_idx]
     own = torch.where(on, (c / (trivial + c)) ** p, wn)
     n = tn_on.numel()
