@@ -59,6 +59,8 @@ grep "pooled mixing:" "$T/log4" | sed 's/.*pooled/test-mini: pooled/'
 grep "pooled cross-task mixing:.*partner's token features" "$T/log4" | sed 's/.*pooled/test-mini: pooled/'
 grep "border weighting: the 16-px border of \['deblur', 'sr'\] weighs 0.1" "$T/log4" | sed 's/.*border weighting/test-mini: border weighting/'
 grep "per-task loss norm: deblur c=0.003 p=1" "$T/log4" | sed 's/.*per-task/test-mini: per-task/'
+python3 Training/mini/loss_weights.py --task deblur --n 16 --border-weight 0.1 --norms 0.02:0.5,0.003:1 2>&1 \
+  | grep "^weights c=0.003" | sed 's/^/test-mini: loss_weights.py: /'
 if python3 Training/mini/train.py --tiny --out "$T/run5" --max-steps 1 --prediction residual --loss-norm 0.02 \
     --loss-norm-task deblur:0:1 > "$T/log5" 2>&1; then echo "test-mini: --loss-norm-task c=0 was accepted"; exit 1; fi
 grep -q "need task:c:p with a task among" "$T/log5"
@@ -282,6 +284,22 @@ for ln, pr in zip(dec, [ln for ln in lines if ln.startswith("probe ") and "with-
     assert all(abs(float(v[k])) < 0.005 for k in v if k.startswith("tercile")), ln
     assert float(v["seed-share"]) == 0 and abs(float(v["without-dc"]) - float(re.search(r" input=([0-9.]+)", pr)[1])) < 0.01, ln
 lines = [ln for ln in lines if ln not in dec]
+# change_stats on known changes: half of the way to the target (best scale 2), a sign flip with the seed, a colour offset
+import numpy as np
+sys.path.insert(0, "Training/mini")
+from probe_restoration import change_stats
+rng = np.random.default_rng(0)
+x, y = rng.random((4, 64, 64, 3)), rng.random((4, 64, 64, 3))
+st = change_stats(x, x + 0.5 * (y - x), x + 0.5 * (y - x), y, 16)
+assert abs(st["best-scale"] - 2) < 1e-9 and st["seed-share"] == 0, st
+d = rng.standard_normal((4, 64, 64, 3)) * 0.01
+st = change_stats(x, x + d, x - d, y, 0)  # the change flips sign with the seed: |r - r2|^2 / 2 = 2 |r|^2
+assert abs(st["seed-share"] - 2) < 1e-9, st
+off = np.full((4, 1, 1, 3), 0.02)
+st = change_stats(x, x + off, x + off, y, 16)  # a pure offset: all of it is DC, and removing it leaves the input
+from probe_restoration import psnr
+assert abs(st["dc-share"] - 1) < 1e-9 and abs(st["without-dc"] - psnr(x, y, 16)) < 1e-9, st
+print("test-mini: probe_restoration change_stats: best scale, seed share and DC share of known changes")
 for ln in other:
     v = dict(re.findall(r"(\w[\w-]*)=([0-9.]+)", ln))
     assert float(v["agreement"]) > 60, ln

@@ -67,26 +67,33 @@ def step_estimates(eng, xq, instruction, steps, seed):
     return est
 
 
+def change_stats(x, o, o2, y, crop):
+    """--decompose's figures of the change r = o - x (o2: the same inputs from other noise seeds, y: the targets),
+    over the scored region: seed-share, best-scale, dc-share, and the PSNR without r's per-image mean colour."""
+    c = slice(crop, -crop) if crop else slice(None)
+    r, r2, g = (o - x)[:, c, c], (o2 - x)[:, c, c], (y - x)[:, c, c]
+    rr = float(np.mean(r * r))
+    dc = r.mean(axis=(1, 2), keepdims=True)
+    no_dc = x.copy()
+    no_dc[:, c, c] += r - dc
+    return {"seed-share": float(np.mean((r - r2) ** 2)) / 2 / rr if rr > 0 else 0.0,
+            "best-scale": float(np.mean(r * g)) / rr if rr > 0 else 0.0,
+            "dc-share": float(np.mean(dc ** 2)) / rr if rr > 0 else 0.0,
+            "without-dc": psnr(no_dc, y, crop)}
+
+
 def decompose(eng, xq, x, o, y, ins, crop, task, src):
     """--decompose: one line per source; see the module docstring."""
     n = len(xq)
-    c = slice(crop, -crop) if crop else slice(None)
     o2 = eng.run(list(xq), [ins] * n, list(range(1000, 1000 + n))).astype(np.float64) / 255
-    r, r2, g = (o - x)[:, c, c], (o2 - x)[:, c, c], (y - x)[:, c, c]
-    rr = float(np.mean(r * r))
-    seed_share = float(np.mean((r - r2) ** 2)) / 2 / rr if rr > 0 else 0.0
-    scale = float(np.mean(r * g)) / rr if rr > 0 else 0.0
-    dc = r.mean(axis=(1, 2), keepdims=True)
-    dc_share = float(np.mean(dc ** 2)) / rr if rr > 0 else 0.0
-    no_dc = x.copy()
-    no_dc[:, c, c] += r - dc
+    st = change_stats(x, o, o2, y, crop)
     pin = np.array([psnr(x[i:i + 1], y[i:i + 1], crop) for i in range(n)])
     pm = np.array([psnr(o[i:i + 1], y[i:i + 1], crop) for i in range(n)])
     ter = np.array_split(np.argsort(pin), 3)
     parts = [f"tercile{k}={(pm - pin)[i].mean():+.2f} (input {pin[i].mean():.1f})" for k, i in enumerate(ter)]
     print(f"decompose task={task} source={src} n={n} " + " ".join(parts)
-          + f" | seed-share={seed_share:.2f} best-scale={scale:.2f} dc-share={dc_share:.2f} "
-          f"without-dc={psnr(no_dc, y, crop):.2f}", flush=True)
+          + f" | seed-share={st['seed-share']:.2f} best-scale={st['best-scale']:.2f} dc-share={st['dc-share']:.2f} "
+          f"without-dc={st['without-dc']:.2f}", flush=True)
 
 
 def main(argv=None):
